@@ -1,0 +1,178 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type Config, isEndpointName, loadConfig } from '#shared/config.ts';
+import { REQUEST_HEADERS } from '#shared/contract.ts';
+import { GatewayError, isGatewayError } from '#shared/errors.ts';
+import { buildCustomAttributes } from './attributes.ts';
+import { mapLimit } from './concurrency.ts';
+import { multipartBoundary } from './content-type.ts';
+import { corsHeaders, errorResult, type Headers, jsonResult } from './http.ts';
+import { type NormalisedImage, normaliseImage } from './image.ts';
+import { createRuntimeClient, deadlineFrom, invokeEndpoint, type RuntimeClient } from './invoke.ts';
+import { parseMultipart, type UploadedImage } from './multipart.ts';
+import { logger, recordRequest } from './observability.ts';
+import { mapModelOutput } from './output.ts';
+import { encodePayload } from './payload.ts';
+import { decodeBody, headerValue, resolveRequestId } from './request.ts';
+import { buildResponse, type ImageOutcome } from './response.ts';
+
+/** What one container holds across invocations. */
+export interface Runtime {
+  readonly config: Config;
+  readonly client: RuntimeClient;
+}
+
+export type PredictHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
+
+/** Names a part in messages: `image[0] (cat.jpg)`. */
+function label(upload: UploadedImage): string {
+  return upload.filename === null ? upload.part : `${upload.part} (${upload.filename})`;
+}
+
+/** Runs `step` and attributes any gateway error it throws to the upload part. */
+async function forPart<T>(upload: UploadedImage, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw isGatewayError(error) ? error.withPart(upload.part) : error;
+  }
+}
+
+/**
+ * Builds the predict handler around a runtime. `setup` throws when the
+ * configuration is invalid; that becomes a 500 for every request (and a log
+ * line) instead of a crashed init that API Gateway would turn into a bare 502.
+ */
+export function createHandler(setup: () => Runtime): PredictHandler {
+  return async (event, context) => {
+    const started = performance.now();
+    const timings = { parse: 0, normalise: 0, inference: 0, total: 0 };
+    const gatewayRequestId = event.requestContext?.requestId ?? context.awsRequestId;
+    let requestId = gatewayRequestId;
+    let headers: Headers = { Vary: 'Origin' };
+    let bytesIn = 0;
+    let bytesOut = 0;
+    let images = 0;
+    try {
+      const { config, client } = setup();
+      headers = corsHeaders(headerValue(event, 'origin'), config.corsAllowOrigins);
+      requestId = resolveRequestId(headerValue(event, REQUEST_HEADERS.requestId), gatewayRequestId);
+      logger.setCorrelationId(requestId);
+      const deadline = deadlineFrom(context.getRemainingTimeInMillis(), config.deadlineMarginMs);
+      const endpointName = event.stageVariables?.endpointName ?? config.endpointName;
+      if (!isEndpointName(endpointName)) {
+        throw new GatewayError('INTERNAL_ERROR', 'The stage is misconfigured.', {
+          cause: new Error(
+            `stage variable endpointName ${JSON.stringify(endpointName)} is invalid`,
+          ),
+        });
+      }
+
+      // Parse: everything is checked before any image work or model call.
+      let mark = performance.now();
+      const body = decodeBody(event);
+      bytesIn = body.length;
+      const boundary = multipartBoundary(headerValue(event, 'content-type'));
+      const upload = await parseMultipart(body, boundary, config.limits);
+      images = upload.images.length;
+      const customAttributes = buildCustomAttributes(
+        headerValue(event, REQUEST_HEADERS.clientId),
+        upload.fields,
+      );
+      timings.parse = performance.now() - mark;
+
+      // Normalise one at a time: peak memory is one decode buffer, whatever
+      // the number of images (libvips already uses every core for each).
+      mark = performance.now();
+      const normalised: NormalisedImage[] = [];
+      for (const image of upload.images) {
+        normalised.push(
+          await forPart(image, () => normaliseImage(image.bytes, label(image), config.normalise)),
+        );
+      }
+      timings.normalise = performance.now() - mark;
+
+      // Invoke: one call per image, bounded concurrency, results in upload order.
+      mark = performance.now();
+      const outcomes = await mapLimit(
+        upload.images,
+        config.invokeConcurrency,
+        (image, index, cancel): Promise<ImageOutcome> =>
+          forPart(image, async () => {
+            const prepared = normalised[index] as NormalisedImage;
+            const payload = encodePayload(
+              config.endpointContentType,
+              prepared.jpeg,
+              upload.fields,
+              image.filename,
+            );
+            bytesOut += payload.body.length;
+            const result = await invokeEndpoint(
+              client,
+              {
+                endpointName,
+                targetVariant: config.targetVariant,
+                payload,
+                customAttributes,
+                inferenceId: requestId,
+              },
+              deadline,
+              {
+                maxAttempts: config.invokeMaxAttempts,
+                retryAfterSeconds: config.retryAfterSeconds,
+              },
+              cancel,
+            );
+            const output = mapModelOutput(result.body, config.modelLabels, config.topK);
+            return {
+              upload: image,
+              normalised: prepared,
+              payload,
+              output,
+              variant: result.variant,
+            };
+          }),
+      );
+      timings.inference = performance.now() - mark;
+      timings.total = performance.now() - started;
+
+      recordRequest({ timingsMs: timings, bytesIn, bytesOut, images, errorCode: undefined });
+      logger.info('predicted', { images, bytesIn, bytesOut, endpointName, timingsMs: timings });
+      return jsonResult(200, buildResponse(requestId, endpointName, outcomes, timings), {
+        ...headers,
+        'X-Request-Id': requestId,
+      });
+    } catch (error) {
+      timings.total = performance.now() - started;
+      const { result, problem } = errorResult(error, requestId, {
+        ...headers,
+        'X-Request-Id': requestId,
+      });
+      const details = { code: problem.code, status: problem.status, part: problem.part, bytesIn };
+      if (problem.status >= 500) {
+        logger.error('request failed', { ...details, error });
+      } else {
+        logger.info('request refused', { ...details, detail: problem.detail });
+      }
+      recordRequest({ timingsMs: timings, bytesIn, bytesOut, images, errorCode: problem.code });
+      return result;
+    }
+  };
+}
+
+/** Loaded once per container; an invalid configuration is logged at cold start. */
+function coldStart(): () => Runtime {
+  try {
+    const runtime: Runtime = { config: loadConfig(), client: createRuntimeClient() };
+    return () => runtime;
+  } catch (error) {
+    logger.error('invalid configuration', { error });
+    return () => {
+      throw error;
+    };
+  }
+}
+
+export const handler: PredictHandler = createHandler(coldStart());

@@ -1,0 +1,119 @@
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import type { NormaliseOptions } from '#shared/config.ts';
+import type { AllowedImageFormat } from '#shared/contract.ts';
+import { GatewayError } from '#shared/errors.ts';
+import { ALLOWED_DESCRIPTION, sniffImage } from './sniff.ts';
+
+// Every upload is a different image: libvips' operation cache only holds
+// memory a Lambda container needs for the next request.
+sharp.cache(false);
+
+/** The checked upload and what it became. */
+export interface NormalisedImage {
+  readonly original: {
+    readonly format: AllowedImageFormat;
+    /** As displayed, EXIF orientation applied. */
+    readonly width: number;
+    readonly height: number;
+    readonly orientation: number;
+    readonly bytes: number;
+  };
+  /** JPEG bytes, metadata-free, of the model's input size. */
+  readonly jpeg: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Input options shared by the header read and the decode. */
+function input(bytes: Buffer, options: NormaliseOptions) {
+  return sharp(bytes, {
+    limitInputPixels: options.maxInputPixels,
+    // Truncated or corrupt data must fail, not decode as grey.
+    failOn: 'truncated',
+    // First frame only for GIF/WebP/TIFF pages.
+    pages: 1,
+    sequentialRead: true,
+  });
+}
+
+/**
+ * Checks one upload and turns it into the model's input. The format comes
+ * from the bytes; the pixel count from the header, before any pixel is
+ * decoded, so a tiny file that claims 900 MP costs microseconds.
+ */
+export async function normaliseImage(
+  bytes: Buffer,
+  label: string,
+  options: NormaliseOptions,
+): Promise<NormalisedImage> {
+  const sniffed = sniffImage(bytes);
+  if (!sniffed.allowed) {
+    throw new GatewayError(
+      'UNSUPPORTED_IMAGE_FORMAT',
+      `${label} is ${sniffed.description}; allowed formats are ${ALLOWED_DESCRIPTION}.`,
+    );
+  }
+  const format = sniffed.format as AllowedImageFormat;
+
+  let metadata: Metadata;
+  try {
+    metadata = await input(bytes, options).metadata();
+  } catch (cause) {
+    throw new GatewayError(
+      'IMAGE_UNDECODABLE',
+      `${label} cannot be decoded as ${sniffed.description}.`,
+      {
+        cause,
+      },
+    );
+  }
+  const storedWidth = metadata.width;
+  const storedHeight = metadata.pageHeight ?? metadata.height;
+  if (!storedWidth || !storedHeight) {
+    throw new GatewayError('IMAGE_UNDECODABLE', `${label} has no readable dimensions.`);
+  }
+  const pixels = storedWidth * storedHeight;
+  if (pixels > options.maxInputPixels) {
+    throw new GatewayError(
+      'IMAGE_TOO_MANY_PIXELS',
+      `${label} is ${storedWidth}x${storedHeight} (${pixels} pixels); the limit is ${options.maxInputPixels} pixels.`,
+    );
+  }
+  const orientation = metadata.orientation ?? 1;
+  const sideways = orientation >= 5 && orientation <= 8;
+
+  let output: { data: Buffer; info: OutputInfo };
+  try {
+    output = await input(bytes, options)
+      .autoOrient()
+      .toColourspace('srgb')
+      .flatten({ background: options.background })
+      .resize(options.widthPx, options.heightPx, {
+        fit: options.fit,
+        position: 'centre',
+        background: options.background,
+      })
+      // No withMetadata()/keepMetadata(): sharp strips EXIF, XMP, IPTC and ICC.
+      .jpeg({ quality: options.jpegQuality, chromaSubsampling: '4:2:0', mozjpeg: false })
+      .toBuffer({ resolveWithObject: true });
+  } catch (cause) {
+    throw new GatewayError(
+      'IMAGE_UNDECODABLE',
+      `${label} cannot be decoded as ${sniffed.description} (corrupt or truncated).`,
+      { cause },
+    );
+  }
+
+  return {
+    original: {
+      format,
+      width: sideways ? storedHeight : storedWidth,
+      height: sideways ? storedWidth : storedHeight,
+      orientation,
+      bytes: bytes.length,
+    },
+    jpeg: output.data,
+    width: output.info.width,
+    height: output.info.height,
+  };
+}

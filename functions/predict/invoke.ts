@@ -1,0 +1,215 @@
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandOutput,
+  SageMakerRuntimeClient,
+} from '@aws-sdk/client-sagemaker-runtime';
+import { GatewayError } from '#shared/errors.ts';
+import type { Payload } from './payload.ts';
+
+/** The part of SageMakerRuntimeClient the gateway uses (a seam for the benchmark). */
+export interface RuntimeClient {
+  send(
+    command: InvokeEndpointCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<InvokeEndpointCommandOutput>;
+}
+
+/**
+ * The container's one client. Retries are the gateway's own (bounded, only
+ * for throttling and 503, inside the deadline), so the SDK makes one attempt.
+ * Region, credentials and AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME come from the
+ * standard AWS environment.
+ */
+export function createRuntimeClient(): SageMakerRuntimeClient {
+  return new SageMakerRuntimeClient({ maxAttempts: 1 });
+}
+
+/** When the invocation phase must be over, and the signal that enforces it. */
+export interface Deadline {
+  readonly atEpochMs: number;
+  readonly budgetMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** API Gateway's integration timeout: an answer later than this is never seen. */
+export const API_GATEWAY_TIMEOUT_MS = 29_000;
+
+/**
+ * A deadline `marginMs` before the earlier of the Lambda's own timeout and
+ * API Gateway's, so a slow model yields our 504 and logs rather than a
+ * killed function or API Gateway's bare timeout.
+ */
+export function deadlineFrom(remainingMs: number, marginMs: number): Deadline {
+  const budgetMs = Math.max(1, Math.min(remainingMs, API_GATEWAY_TIMEOUT_MS) - marginMs);
+  return { atEpochMs: Date.now() + budgetMs, budgetMs, signal: AbortSignal.timeout(budgetMs) };
+}
+
+export interface Invocation {
+  readonly endpointName: string;
+  readonly targetVariant: string | undefined;
+  readonly payload: Payload;
+  readonly customAttributes: string | undefined;
+  readonly inferenceId: string;
+}
+
+export interface InvocationResult {
+  readonly body: Uint8Array;
+  readonly contentType: string | undefined;
+  readonly variant: string | undefined;
+}
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly retryAfterSeconds: number;
+  /** First backoff; doubles per attempt. */
+  readonly baseDelayMs?: number;
+}
+
+const RETRYABLE_NAMES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ModelNotReadyException',
+  'ServiceUnavailable',
+]);
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
+
+function isRetryable(error: unknown): boolean {
+  const status = httpStatus(error);
+  return (
+    RETRYABLE_NAMES.has((error as Error | null)?.name ?? '') || status === 429 || status === 503
+  );
+}
+
+/**
+ * Invokes the endpoint once per attempt, retrying throttling and 503 with
+ * exponential backoff while the deadline allows. `cancel` aborts it when a
+ * sibling invocation of the same request has failed.
+ */
+export async function invokeEndpoint(
+  client: RuntimeClient,
+  invocation: Invocation,
+  deadline: Deadline,
+  policy: RetryPolicy,
+  cancel?: AbortSignal,
+): Promise<InvocationResult> {
+  const signal =
+    cancel === undefined ? deadline.signal : AbortSignal.any([deadline.signal, cancel]);
+  const command = new InvokeEndpointCommand({
+    EndpointName: invocation.endpointName,
+    Body: invocation.payload.body,
+    ContentType: invocation.payload.contentType,
+    Accept: 'application/json',
+    CustomAttributes: invocation.customAttributes,
+    InferenceId: invocation.inferenceId,
+    TargetVariant: invocation.targetVariant,
+  });
+  const baseDelayMs = policy.baseDelayMs ?? 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const output = await client.send(command, { abortSignal: signal });
+      return {
+        body: output.Body ?? new Uint8Array(),
+        contentType: output.ContentType,
+        variant: output.InvokedProductionVariant,
+      };
+    } catch (error) {
+      if (deadline.signal.aborted) throw timeoutError(deadline, error);
+      if (cancel?.aborted) throw error;
+      const mapped = mapInvokeError(error, policy.retryAfterSeconds);
+      const delayMs = baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+      if (
+        !isRetryable(error) ||
+        attempt >= policy.maxAttempts ||
+        Date.now() + delayMs >= deadline.atEpochMs
+      ) {
+        throw mapped;
+      }
+      try {
+        await sleep(delayMs, signal);
+      } catch {
+        if (deadline.signal.aborted) throw timeoutError(deadline, error);
+        throw mapped;
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function timeoutError(deadline: Deadline, cause: unknown): GatewayError {
+  return new GatewayError(
+    'ENDPOINT_TIMEOUT',
+    `The model did not answer within ${(deadline.budgetMs / 1000).toFixed(1)} s.`,
+    { cause },
+  );
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * Maps SageMaker Runtime errors to the catalogue by exception name and HTTP
+ * status, never by message text. Details stay in `cause` for the logs.
+ */
+export function mapInvokeError(error: unknown, retryAfterSeconds: number): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const name = (error as Error | null)?.name ?? '';
+  const status = httpStatus(error);
+  if (name === 'ModelError') {
+    const original = (error as { OriginalStatusCode?: number }).OriginalStatusCode;
+    return new GatewayError(
+      'MODEL_ERROR',
+      original === undefined
+        ? 'The model container answered with an error.'
+        : `The model container answered with status ${original}.`,
+      { cause: error },
+    );
+  }
+  if (name === 'ValidationError') {
+    return new GatewayError(
+      'ENDPOINT_REJECTED_REQUEST',
+      'SageMaker rejected the invocation; the request id identifies it in the logs.',
+      { cause: error },
+    );
+  }
+  if (isRetryable(error) || UNREACHABLE_CODES.has((error as { code?: string }).code ?? '')) {
+    return new GatewayError(
+      'ENDPOINT_UNAVAILABLE',
+      `The endpoint is busy or not ready; retry after ${retryAfterSeconds} s.`,
+      { cause: error, retryAfterSeconds },
+    );
+  }
+  if (
+    name === 'InternalFailure' ||
+    name === 'InternalDependencyException' ||
+    (status !== undefined && status >= 500) ||
+    (error as { code?: string }).code !== undefined
+  ) {
+    return new GatewayError(
+      'ENDPOINT_FAILURE',
+      'The endpoint failed; the request id identifies it in the logs.',
+      { cause: error },
+    );
+  }
+  // Unknown: INTERNAL_ERROR via toProblem, with nothing leaked.
+  return new GatewayError(
+    'INTERNAL_ERROR',
+    'The gateway failed unexpectedly; the request id identifies it in the logs.',
+    { cause: error },
+  );
+}

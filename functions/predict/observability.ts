@@ -1,0 +1,37 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+const SERVICE = 'image-inference-gateway';
+
+/**
+ * JSON logs (POWERTOOLS_LOG_LEVEL sets the level). Callers log sizes,
+ * formats, codes and ids: never image bytes, field values or the API key.
+ */
+export const logger = new Logger({ serviceName: SERVICE });
+
+/** CloudWatch EMF metrics, flushed once per request. */
+export const metrics = new Metrics({ namespace: 'ImageInferenceGateway', serviceName: SERVICE });
+
+export interface RequestMetrics {
+  readonly timingsMs: Readonly<Record<string, number>>;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly images: number;
+  readonly errorCode: string | undefined;
+}
+
+export function recordRequest(record: RequestMetrics): void {
+  for (const [phase, ms] of Object.entries(record.timingsMs)) {
+    metrics.addMetric(`${phase}LatencyMs`, MetricUnit.Milliseconds, ms);
+  }
+  metrics.addMetric('BytesIn', MetricUnit.Bytes, record.bytesIn);
+  metrics.addMetric('BytesOut', MetricUnit.Bytes, record.bytesOut);
+  metrics.addMetric('Images', MetricUnit.Count, record.images);
+  if (record.errorCode !== undefined) {
+    // One metric per code, as a dimension, so alarms can watch a single code.
+    const single = metrics.singleMetric();
+    single.addDimension('code', record.errorCode);
+    single.addMetric('Errors', MetricUnit.Count, 1);
+  }
+  metrics.publishStoredMetrics();
+}

@@ -1,0 +1,72 @@
+/**
+ * The public API contract: names and shapes the clients (curl, the browser
+ * page), the CDK stack and the local gateway all rely on. Changing one of
+ * these is a breaking change.
+ */
+
+/** The multipart field that carries images (repeat it for several). */
+export const IMAGE_FIELD = 'image';
+
+/** Request headers the gateway reads (lower case; lookup is case-insensitive). */
+export const REQUEST_HEADERS = {
+  requestId: 'x-request-id',
+  clientId: 'x-client-id',
+  apiKey: 'x-api-key',
+} as const;
+
+/** Response headers a browser may read across origins. */
+export const EXPOSED_HEADERS = ['x-request-id', 'retry-after'] as const;
+
+/**
+ * API Gateway binaryMediaTypes: request bodies of these types reach the
+ * Lambda base64-encoded instead of being decoded as UTF-8 text (which
+ * destroys image bytes).
+ */
+export const BINARY_MEDIA_TYPES = ['multipart/form-data', 'image/*'] as const;
+
+/** Formats accepted after sniffing the bytes (sharp names). */
+export const ALLOWED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
+export type AllowedImageFormat = (typeof ALLOWED_IMAGE_FORMATS)[number];
+
+export interface Prediction {
+  readonly label: string;
+  readonly score: number;
+}
+
+export interface ImageResult {
+  /** The multipart field the image came in (always `image`). */
+  readonly field: string;
+  /** The client's file name (UTF-8), or null when none was sent. */
+  readonly filename: string | null;
+  /** The uploaded image as received: format from its bytes, size as displayed (EXIF orientation applied). */
+  readonly image: {
+    readonly format: AllowedImageFormat;
+    readonly width: number;
+    readonly height: number;
+    readonly orientation: number;
+    readonly bytes: number;
+  };
+  /** What the model received. */
+  readonly sent: {
+    readonly contentType: string;
+    readonly width: number;
+    readonly height: number;
+    readonly bytes: number;
+  };
+  /** Present when the model answered as a classifier. */
+  readonly predictions?: readonly Prediction[];
+  /** The model's JSON as it answered, when it is not a classifier's. */
+  readonly output?: unknown;
+}
+
+export interface PredictResponse {
+  readonly requestId: string;
+  readonly endpoint: { readonly name: string; readonly variant: string | null };
+  readonly results: readonly ImageResult[];
+  readonly timingsMs: {
+    readonly parse: number;
+    readonly normalise: number;
+    readonly inference: number;
+    readonly total: number;
+  };
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['functions/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts'],
+    environment: 'node',
+    // Handler tests start a real HTTP stand-in for SageMaker; sharp work on a
+    // 2-core machine is slow under parallel load, so give tests headroom.
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    env: {
+      // Powertools metrics would print EMF blobs to stdout for every test.
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    },
+  },
+});
