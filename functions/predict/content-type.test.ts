@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { GatewayError } from '#shared/errors.ts';
+import { multipartBoundary } from './content-type.ts';
+
+describe('multipartBoundary', () => {
+  it.each([
+    {
+      what: 'curl',
+      header: 'multipart/form-data; boundary=------------------------d74496d66958873e',
+      boundary: '------------------------d74496d66958873e',
+    },
+    {
+      what: 'Chromium',
+      header: 'multipart/form-data; boundary=----WebKitFormBoundaryAbC0dEf1GhI2jKl3',
+      boundary: '----WebKitFormBoundaryAbC0dEf1GhI2jKl3',
+    },
+    {
+      what: 'quoted with every RFC 2046 character',
+      header: `multipart/form-data; boundary="a b'()+_,-./:=?z"`,
+      boundary: "a b'()+_,-./:=?z",
+    },
+    {
+      what: 'bare with non-token RFC 2046 characters',
+      header: 'multipart/form-data; boundary=abc/def:ghi=jk?l(m)n,o',
+      boundary: 'abc/def:ghi=jk?l(m)n,o',
+    },
+    {
+      what: 'charset before the boundary',
+      header: 'multipart/form-data; charset=utf-8; boundary=xyz',
+      boundary: 'xyz',
+    },
+    {
+      what: 'charset after the boundary',
+      header: 'multipart/form-data; boundary=xyz; charset=UTF-8',
+      boundary: 'xyz',
+    },
+    {
+      what: 'upper-case type and parameter',
+      header: 'Multipart/Form-Data; BOUNDARY=xyz',
+      boundary: 'xyz',
+    },
+    { what: 'no space after ;', header: 'multipart/form-data;boundary="q"', boundary: 'q' },
+    {
+      what: 'quoted with a semicolon-looking param before',
+      header: 'multipart/form-data; x="a;boundary=no"; boundary=yes',
+      boundary: 'yes',
+    },
+    {
+      what: '70 characters',
+      header: `multipart/form-data; boundary=${'b'.repeat(70)}`,
+      boundary: 'b'.repeat(70),
+    },
+  ])('finds the boundary: $what', ({ header, boundary }) => {
+    expect(multipartBoundary(header)).toBe(boundary);
+  });
+
+  it.each([
+    { what: 'missing header', header: undefined, code: 'UNSUPPORTED_CONTENT_TYPE' },
+    { what: 'empty header', header: ' ', code: 'UNSUPPORTED_CONTENT_TYPE' },
+    { what: 'JSON', header: 'application/json', code: 'UNSUPPORTED_CONTENT_TYPE' },
+    {
+      what: 'urlencoded form',
+      header: 'application/x-www-form-urlencoded',
+      code: 'UNSUPPORTED_CONTENT_TYPE',
+    },
+    { what: 'raw image', header: 'image/jpeg', code: 'UNSUPPORTED_CONTENT_TYPE' },
+    { what: 'no boundary', header: 'multipart/form-data', code: 'MALFORMED_MULTIPART' },
+    {
+      what: 'empty boundary',
+      header: 'multipart/form-data; boundary=',
+      code: 'MALFORMED_MULTIPART',
+    },
+    {
+      what: '71 characters',
+      header: `multipart/form-data; boundary=${'b'.repeat(71)}`,
+      code: 'MALFORMED_MULTIPART',
+    },
+    {
+      what: 'trailing space inside quotes',
+      header: 'multipart/form-data; boundary="ab "',
+      code: 'MALFORMED_MULTIPART',
+    },
+    {
+      what: 'forbidden character',
+      header: 'multipart/form-data; boundary=a@b',
+      code: 'MALFORMED_MULTIPART',
+    },
+    {
+      what: 'unterminated quote',
+      header: 'multipart/form-data; boundary="abc',
+      code: 'MALFORMED_MULTIPART',
+    },
+  ])('refuses $what with $code', ({ header, code }) => {
+    expect(() => multipartBoundary(header)).toThrowError(
+      expect.objectContaining({ code }) as unknown as GatewayError,
+    );
+  });
+});

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useLocalSageMaker } from '../../test/lambda.ts';
+import { predictionsReply, SageMakerStub, sagemakerError } from '../../test/sagemaker-stub.ts';
+import {
+  createRuntimeClient,
+  deadlineFrom,
+  type Invocation,
+  invokeEndpoint,
+  mapInvokeError,
+} from './invoke.ts';
+
+const stub = new SageMakerStub();
+let client: ReturnType<typeof createRuntimeClient>;
+
+const invocation: Invocation = {
+  endpointName: 'my-endpoint',
+  targetVariant: 'blue',
+  payload: { body: Buffer.from([1, 2, 3]), contentType: 'image/jpeg' },
+  customAttributes: 'client-id=a',
+  inferenceId: 'req-7',
+};
+const policy = { maxAttempts: 3, retryAfterSeconds: 2, baseDelayMs: 5 };
+
+beforeAll(async () => {
+  useLocalSageMaker(await stub.start());
+  client = createRuntimeClient();
+});
+afterAll(() => stub.stop());
+beforeEach(() => stub.reset());
+
+describe('invokeEndpoint against a real HTTP stand-in', () => {
+  it('sends the body and SageMaker headers, and returns body, type and variant', async () => {
+    stub.behaviour = () => predictionsReply([{ label: 'cat', score: 1 }], 'blue');
+    const result = await invokeEndpoint(client, invocation, deadlineFrom(5000, 0), policy);
+    expect(Buffer.from(result.body).toString()).toBe('{"predictions":[{"label":"cat","score":1}]}');
+    expect(result.variant).toBe('blue');
+    expect(result.contentType).toBe('application/json');
+    const [received] = stub.received;
+    expect(received?.endpointName).toBe('my-endpoint');
+    expect(received?.body).toEqual(Buffer.from([1, 2, 3]));
+    expect(received?.headers).toMatchObject({
+      'content-type': 'image/jpeg',
+      accept: 'application/json',
+      'x-amzn-sagemaker-custom-attributes': 'client-id=a',
+      'x-amzn-sagemaker-inference-id': 'req-7',
+      'x-amzn-sagemaker-target-variant': 'blue',
+    });
+    expect(received?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDLOCALTESTING\/\d{8}\/us-east-1\/sagemaker\/aws4_request/,
+    );
+  });
+
+  it.each([
+    { what: 'ModelNotReadyException', reply: sagemakerError('ModelNotReadyException', 429) },
+    { what: 'ServiceUnavailable', reply: sagemakerError('ServiceUnavailable', 503) },
+    { what: 'ThrottlingException', reply: sagemakerError('ThrottlingException', 400) },
+  ])('retries $what and succeeds on the third attempt', async ({ reply }) => {
+    stub.behaviour = (_request, index) =>
+      index < 2 ? reply : predictionsReply([{ label: 'ok', score: 1 }]);
+    const result = await invokeEndpoint(client, invocation, deadlineFrom(5000, 0), policy);
+    expect(stub.received).toHaveLength(3);
+    expect(result.variant).toBe('AllTraffic');
+  });
+
+  it('gives up after maxAttempts with ENDPOINT_UNAVAILABLE and Retry-After', async () => {
+    stub.behaviour = () => sagemakerError('ServiceUnavailable', 503);
+    await expect(
+      invokeEndpoint(client, invocation, deadlineFrom(5000, 0), policy),
+    ).rejects.toMatchObject({
+      code: 'ENDPOINT_UNAVAILABLE',
+      status: 503,
+      retryAfterSeconds: 2,
+    });
+    expect(stub.received).toHaveLength(3);
+  });
+
+  it.each([
+    {
+      what: 'ModelError',
+      reply: sagemakerError('ModelError', 424, {
+        OriginalStatusCode: 500,
+        OriginalMessage: 'boom',
+      }),
+    },
+    { what: 'ValidationError', reply: sagemakerError('ValidationError', 400) },
+    { what: 'InternalFailure', reply: sagemakerError('InternalFailure', 500) },
+  ])('never retries $what', async ({ reply }) => {
+    stub.behaviour = () => reply;
+    await expect(
+      invokeEndpoint(client, invocation, deadlineFrom(5000, 0), policy),
+    ).rejects.toBeDefined();
+    expect(stub.received).toHaveLength(1);
+  });
+
+  it('aborts a slow model at the deadline with ENDPOINT_TIMEOUT', async () => {
+    stub.behaviour = () => ({ ...predictionsReply([{ label: 'late', score: 1 }]), delayMs: 3000 });
+    const started = Date.now();
+    await expect(
+      invokeEndpoint(client, invocation, deadlineFrom(400, 100), policy),
+    ).rejects.toMatchObject({
+      code: 'ENDPOINT_TIMEOUT',
+      detail: 'The model did not answer within 0.3 s.',
+    });
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it('does not retry past the deadline', async () => {
+    stub.behaviour = () => sagemakerError('ServiceUnavailable', 503);
+    await expect(
+      invokeEndpoint(client, invocation, deadlineFrom(60, 0), { ...policy, baseDelayMs: 1000 }),
+    ).rejects.toMatchObject({ code: 'ENDPOINT_UNAVAILABLE' });
+    expect(stub.received).toHaveLength(1);
+  });
+});
+
+describe('mapInvokeError', () => {
+  it.each([
+    {
+      error: Object.assign(new Error('m'), {
+        name: 'ModelError',
+        OriginalStatusCode: 418,
+        $metadata: { httpStatusCode: 424 },
+      }),
+      expected: {
+        code: 'MODEL_ERROR',
+        status: 502,
+        detail: 'The model container answered with status 418.',
+      },
+    },
+    {
+      error: Object.assign(new Error('Endpoint x of account 1 not found.'), {
+        name: 'ValidationError',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      expected: {
+        code: 'ENDPOINT_REJECTED_REQUEST',
+        status: 502,
+        detail: 'SageMaker rejected the invocation; the request id identifies it in the logs.',
+      },
+    },
+    {
+      error: Object.assign(new Error('m'), {
+        name: 'ModelNotReadyException',
+        $metadata: { httpStatusCode: 429 },
+      }),
+      expected: { code: 'ENDPOINT_UNAVAILABLE', status: 503, retryAfterSeconds: 2 },
+    },
+    {
+      error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      expected: { code: 'ENDPOINT_UNAVAILABLE', status: 503 },
+    },
+    {
+      error: Object.assign(new Error('m'), {
+        name: 'InternalFailure',
+        $metadata: { httpStatusCode: 500 },
+      }),
+      expected: { code: 'ENDPOINT_FAILURE', status: 502 },
+    },
+    {
+      error: Object.assign(new Error('m'), {
+        name: 'InternalDependencyException',
+        $metadata: { httpStatusCode: 530 },
+      }),
+      expected: { code: 'ENDPOINT_FAILURE', status: 502 },
+    },
+    { error: new TypeError('x is undefined'), expected: { code: 'INTERNAL_ERROR', status: 500 } },
+  ])('maps $expected.code', ({ error, expected }) => {
+    expect(mapInvokeError(error, 2)).toMatchObject(expected);
+  });
+});

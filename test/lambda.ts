@@ -1,0 +1,44 @@
+import type { Context } from 'aws-lambda';
+import { createHandler, type PredictHandler } from '#predict/handler.ts';
+import { createRuntimeClient, type RuntimeClient } from '#predict/invoke.ts';
+import { loadConfig } from '#shared/config.ts';
+
+/** A Lambda context whose remaining time counts down from `timeoutMs`, as Lambda's does. */
+export function lambdaContext(timeoutMs = 10_000): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'predict',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:predict',
+    memoryLimitInMB: '1024',
+    awsRequestId: 'lambda-request-id',
+    logGroupName: '/aws/lambda/predict',
+    logStreamName: 'stream',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * Points the real AWS SDK at a local stand-in with dummy credentials, the way
+ * the local mode does. Call before creating clients.
+ */
+export function useLocalSageMaker(url: string): void {
+  process.env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = url;
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDLOCALTESTING';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local-testing-secret';
+  delete process.env.AWS_PROFILE;
+}
+
+/** The production handler, built from a config loaded from `env` (plus the endpoint name). */
+export function handlerWith(
+  env: Record<string, string> = {},
+  client: RuntimeClient = createRuntimeClient(),
+): PredictHandler {
+  const config = loadConfig({ SAGEMAKER_ENDPOINT_NAME: 'test-endpoint', ...env });
+  return createHandler(() => ({ config, client }));
+}
