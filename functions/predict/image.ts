@@ -57,7 +57,8 @@ export async function normaliseImage(
 
   let metadata: Metadata;
   try {
-    metadata = await input(bytes, options).metadata();
+    // Header only; the pixel limit is checked below with a message of our own.
+    metadata = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
   } catch (cause) {
     throw new GatewayError(
       'IMAGE_UNDECODABLE',

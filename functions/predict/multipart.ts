@@ -34,11 +34,11 @@ export function parseMultipart(
   boundary: string,
   limits: UploadLimits,
 ): Promise<Upload> {
-  // Busboy skips parts without a form-data Content-Disposition and does not
-  // enforce `headerPairs` for multipart, both silently; check them first.
-  checkPartHeaders(body, boundary, limits.maxPartHeaderPairs);
-
   return new Promise((resolve, reject) => {
+    // Busboy skips parts without a form-data Content-Disposition and does not
+    // enforce `headerPairs` for multipart, both silently; check them first.
+    // (A throw here rejects the promise.)
+    checkPartHeaders(body, boundary, limits.maxPartHeaderPairs);
     const images: UploadedImage[] = [];
     const fields: TextField[] = [];
     const seen = new Map<string, number>();

@@ -1,0 +1,219 @@
+/**
+ * `npm run bench`: prints the predict handler's performance figures.
+ *
+ * 1. Overhead: a 2 MP JPEG upload event through the real handler (with an
+ *    instant in-process model stand-in) against bare busboy + the same sharp
+ *    pipeline, interleaved in one run so machine noise hits both alike.
+ *    Target: ratio <= 1.10.
+ * 2. Memory: peak extra RSS of one such request in a fresh process, against
+ *    3x the upload plus sharp's decode buffer (width x height x 3).
+ * 3. For information: the same request through the real SDK over HTTP to a
+ *    local stand-in, and how fast the pixel bomb is refused.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandOutput,
+} from '@aws-sdk/client-sagemaker-runtime';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import busboy from 'busboy';
+import sharp from 'sharp';
+import { buildMultipart, eventFor, type ImageName, loadImage } from '../fixtures/index.ts';
+import { createHandler } from '../functions/predict/handler.ts';
+import { createRuntimeClient, type RuntimeClient } from '../functions/predict/invoke.ts';
+import { loadConfig } from '../functions/shared/config.ts';
+import { lambdaContext, useLocalSageMaker } from '../test/lambda.ts';
+import { SageMakerStub } from '../test/sagemaker-stub.ts';
+
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+
+const BOUNDARY = '------------------------d74496d66958873e';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const config = loadConfig({ SAGEMAKER_ENDPOINT_NAME: 'bench' });
+
+const answer = Buffer.from(JSON.stringify({ predictions: [{ label: 'Neutral', score: 0.9 }] }));
+/** Answers at once, without HTTP: the model costs nothing, so only the gateway is measured. */
+const instantModel: RuntimeClient = {
+  send: async (command: InvokeEndpointCommand) => {
+    if (!(command instanceof InvokeEndpointCommand)) throw new Error('unexpected command');
+    return {
+      Body: answer,
+      ContentType: 'application/json',
+      InvokedProductionVariant: 'AllTraffic',
+      $metadata: {},
+    } as unknown as InvokeEndpointCommandOutput;
+  },
+};
+
+function uploadEvent(name: ImageName): { event: APIGatewayProxyEvent; bytes: Buffer } {
+  const bytes = loadImage(name);
+  const body = buildMultipart(
+    [{ name: 'image', filename: name, contentType: 'image/jpeg', bytes }],
+    BOUNDARY,
+  );
+  return { event: eventFor(body, `multipart/form-data; boundary=${BOUNDARY}`), bytes };
+}
+
+/** The comparison point: busboy straight on the body, then the same sharp chain. */
+async function bare(event: APIGatewayProxyEvent): Promise<Buffer> {
+  const body = Buffer.from(event.body ?? '', 'base64');
+  const file = await new Promise<Buffer>((resolve, reject) => {
+    const parser = busboy({
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+    });
+    const chunks: Buffer[] = [];
+    parser.on('file', (_name, stream) => {
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    });
+    parser.on('close', () => resolve(Buffer.concat(chunks)));
+    parser.on('error', reject);
+    parser.end(body);
+  });
+  const o = config.normalise;
+  return sharp(file, {
+    limitInputPixels: o.maxInputPixels,
+    failOn: 'truncated',
+    pages: 1,
+    sequentialRead: true,
+  })
+    .autoOrient()
+    .toColourspace('srgb')
+    .flatten({ background: o.background })
+    .resize(o.widthPx, o.heightPx, { fit: o.fit, position: 'centre', background: o.background })
+    .jpeg({ quality: o.jpegQuality, chromaSubsampling: '4:2:0', mozjpeg: false })
+    .toBuffer();
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function time(run: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await run();
+  return performance.now() - start;
+}
+
+const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+
+async function overhead(): Promise<void> {
+  const { event, bytes } = uploadEvent('photo-2mp.jpg');
+  const meta = await sharp(bytes).metadata();
+  const handler = createHandler(() => ({ config, client: instantModel }));
+  const run = async () => {
+    const result = await handler(event, lambdaContext(30_000));
+    if (result.statusCode !== 200)
+      throw new Error(`handler answered ${result.statusCode}: ${result.body}`);
+  };
+  for (let i = 0; i < 5; i++) {
+    await run();
+    await bare(event);
+  }
+  const handlerMs: number[] = [];
+  const bareMs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    // Alternate which goes first so neither always runs on a warmer cache.
+    if (i % 2 === 0) {
+      handlerMs.push(await time(run));
+      bareMs.push(await time(() => bare(event)));
+    } else {
+      bareMs.push(await time(() => bare(event)));
+      handlerMs.push(await time(run));
+    }
+  }
+  const ratio = median(handlerMs) / median(bareMs);
+  console.log(
+    `upload: ${meta.width}x${meta.height} JPEG, ${bytes.length} bytes; ${ROUNDS} interleaved rounds`,
+  );
+  console.log(`bare busboy + sharp pipeline     median ${fmt(median(bareMs))}`);
+  console.log(`handler, instant model           median ${fmt(median(handlerMs))}`);
+  console.log(
+    `overhead ratio                   ${ratio.toFixed(3)}  (target <= 1.10: ${ratio <= 1.1 ? 'met' : 'NOT met'})`,
+  );
+
+  const stub = new SageMakerStub();
+  useLocalSageMaker(await stub.start());
+  const overHttp = createHandler(() => ({ config, client: createRuntimeClient() }));
+  const httpMs: number[] = [];
+  for (let i = 0; i < Math.min(ROUNDS, 20); i++) {
+    httpMs.push(await time(() => overHttp(event, lambdaContext(30_000))));
+  }
+  await stub.stop();
+  console.log(
+    `handler, real SDK over HTTP      median ${fmt(median(httpMs.slice(3)))}  (information)`,
+  );
+
+  const bomb = uploadEvent('bomb.png').event;
+  const bombMs: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    bombMs.push(
+      await time(async () => {
+        const result = await handler(bomb, lambdaContext(30_000));
+        if (result.statusCode !== 413) throw new Error(`bomb answered ${result.statusCode}`);
+      }),
+    );
+  }
+  console.log(
+    `30000x30000 pixel bomb refused   median ${fmt(median(bombMs))}  (413, never decoded)`,
+  );
+}
+
+/** Runs in a fresh child process so its peak RSS belongs to one request. */
+async function memoryChild(): Promise<void> {
+  const handler = createHandler(() => ({ config, client: instantModel }));
+  const warm = uploadEvent('small.jpg').event;
+  for (let i = 0; i < 3; i++) await handler(warm, lambdaContext(30_000));
+  const { event, bytes } = uploadEvent('photo-2mp.jpg');
+  globalThis.gc?.();
+  const baseline = process.memoryUsage().rss;
+  const baselinePeak = process.resourceUsage().maxRSS * 1024;
+  const result = await handler(event, lambdaContext(30_000));
+  const peak = process.resourceUsage().maxRSS * 1024;
+  const meta = await sharp(bytes).metadata();
+  console.log(
+    JSON.stringify({
+      status: result.statusCode,
+      upload: bytes.length,
+      extra: peak - Math.max(baseline, baselinePeak),
+      decode: (meta.width ?? 0) * (meta.height ?? 0) * 3,
+    }),
+  );
+}
+
+async function memory(): Promise<void> {
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory-child'],
+    { encoding: 'utf8', env: { ...process.env } },
+  );
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !line.startsWith('{')) {
+    throw new Error(`memory child failed (${child.status}): ${child.stderr}`);
+  }
+  const { upload, extra, decode } = JSON.parse(line) as {
+    upload: number;
+    extra: number;
+    decode: number;
+  };
+  const budget = 3 * upload + decode;
+  console.log(
+    `peak extra memory, one request   ${mb(extra)}  (budget 3 x ${mb(upload)} upload + ${mb(decode)} decode = ${mb(budget)}: ${extra <= budget ? 'met' : 'NOT met'})`,
+  );
+}
+
+if (process.argv.includes('--memory-child')) {
+  await memoryChild();
+} else {
+  console.log(
+    `node ${process.version}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`,
+  );
+  await overhead();
+  await memory();
+}
