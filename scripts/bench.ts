@@ -10,6 +10,7 @@
  * 3. For information: the same request through the real SDK over HTTP to a
  *    local stand-in, and how fast the pixel bomb is refused.
  */
+import './quiet.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
@@ -26,11 +27,8 @@ import { loadConfig } from '../functions/shared/config.ts';
 import { lambdaContext, useLocalSageMaker } from '../test/lambda.ts';
 import { SageMakerStub } from '../test/sagemaker-stub.ts';
 
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-
 const BOUNDARY = '------------------------d74496d66958873e';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
 const config = loadConfig({ SAGEMAKER_ENDPOINT_NAME: 'bench' });
 
 const answer = Buffer.from(JSON.stringify({ predictions: [{ label: 'Neutral', score: 0.9 }] }));
