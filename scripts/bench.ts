@@ -13,6 +13,7 @@
 import './quiet.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   InvokeEndpointCommand,
   type InvokeEndpointCommandOutput,
@@ -163,23 +164,48 @@ async function overhead(): Promise<void> {
   );
 }
 
-/** Runs in a fresh child process so its peak RSS belongs to one request. */
+/**
+ * Samples the process's RSS every millisecond from a worker thread (sharp
+ * works on libuv threads, so the main thread's timers would miss peaks).
+ */
+async function sampleRss(): Promise<{ stop: () => Promise<number> }> {
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     let peak = 0, running = true;
+     parentPort.on('message', () => { running = false; parentPort.postMessage(peak); });
+     (function loop() { peak = Math.max(peak, process.memoryUsage.rss()); if (running) setTimeout(loop, 1); })();`,
+    { eval: true },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return {
+    stop: () =>
+      new Promise<number>((resolve) => {
+        worker.once('message', (peak: number) => {
+          void worker.terminate();
+          resolve(peak);
+        });
+        worker.postMessage('stop');
+      }),
+  };
+}
+
+/** Runs in a fresh child process so that what it measures belongs to one request. */
 async function memoryChild(): Promise<void> {
   const handler = createHandler(() => ({ config, client: instantModel }));
   const warm = uploadEvent('small.jpg').event;
   for (let i = 0; i < 3; i++) await handler(warm, lambdaContext(30_000));
   const { event, bytes } = uploadEvent('photo-2mp.jpg');
-  globalThis.gc?.();
-  const baseline = process.memoryUsage().rss;
-  const baselinePeak = process.resourceUsage().maxRSS * 1024;
-  const result = await handler(event, lambdaContext(30_000));
-  const peak = process.resourceUsage().maxRSS * 1024;
   const meta = await sharp(bytes).metadata();
+  globalThis.gc?.();
+  const sampler = await sampleRss();
+  const baseline = process.memoryUsage.rss();
+  const result = await handler(event, lambdaContext(30_000));
+  const peak = await sampler.stop();
   console.log(
     JSON.stringify({
       status: result.statusCode,
       upload: bytes.length,
-      extra: peak - Math.max(baseline, baselinePeak),
+      extra: peak - baseline,
       decode: (meta.width ?? 0) * (meta.height ?? 0) * 3,
     }),
   );

@@ -24,10 +24,14 @@ export interface NormalisedImage {
   readonly height: number;
 }
 
-/** Input options shared by the header read and the decode. */
-function input(bytes: Buffer, options: NormaliseOptions) {
+/**
+ * One sharp instance serves the header read and the decode. Its own pixel
+ * limit is off because ours is checked from that same header, before any
+ * decoding, with a message that says what was received.
+ */
+function input(bytes: Buffer) {
   return sharp(bytes, {
-    limitInputPixels: options.maxInputPixels,
+    limitInputPixels: false,
     // Truncated or corrupt data must fail, not decode as grey.
     failOn: 'truncated',
     // First frame only for GIF/WebP/TIFF pages.
@@ -55,10 +59,10 @@ export async function normaliseImage(
   }
   const format = sniffed.format as AllowedImageFormat;
 
+  const image = input(bytes);
   let metadata: Metadata;
   try {
-    // Header only; the pixel limit is checked below with a message of our own.
-    metadata = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
+    metadata = await image.metadata();
   } catch (cause) {
     throw new GatewayError(
       'IMAGE_UNDECODABLE',
@@ -85,7 +89,7 @@ export async function normaliseImage(
 
   let output: { data: Buffer; info: OutputInfo };
   try {
-    output = await input(bytes, options)
+    output = await image
       .autoOrient()
       .toColourspace('srgb')
       .flatten({ background: options.background })
