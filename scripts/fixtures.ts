@@ -102,22 +102,39 @@ function pngChunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([length, body, crc]);
 }
 
-/** A valid 30000x30000 1-bit greyscale PNG, all black: 900 MP in ~110 KB. */
-function pixelBomb(): Buffer {
-  const side = 30_000;
+/** A greyscale PNG written by hand; `rows` are the filtered scanlines (filter byte first). */
+function greyPng(width: number, height: number, bitDepth: number, rows: Buffer): Buffer {
   const header = Buffer.alloc(13);
-  header.writeUInt32BE(side, 0);
-  header.writeUInt32BE(side, 4);
-  header[8] = 1; // bit depth
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = bitDepth;
   header[9] = 0; // greyscale
-  const rowBytes = 1 + Math.ceil(side / 8); // filter byte + packed pixels
-  const idat = deflateSync(Buffer.alloc(rowBytes * side), { level: 9 });
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk('IHDR', header),
-    pngChunk('IDAT', idat),
+    pngChunk('IDAT', deflateSync(rows, { level: 9 })),
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** A valid 30000x30000 1-bit greyscale PNG, all black: 900 MP in ~110 KB. */
+function pixelBomb(): Buffer {
+  const side = 30_000;
+  const rowBytes = 1 + Math.ceil(side / 8); // filter byte + packed pixels
+  return greyPng(side, side, 1, Buffer.alloc(rowBytes * side));
+}
+
+/** A true 16-bit ramp (sharp cannot be handed 16-bit raw input, so write it directly). */
+function gray16Ramp(): Buffer {
+  const [width, height] = [64, 48];
+  const rows = Buffer.alloc(height * (1 + width * 2));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const value = Math.round(((y * width + x) / (width * height - 1)) * 65535);
+      rows.writeUInt16BE(value, y * (1 + width * 2) + 1 + x * 2);
+    }
+  }
+  return greyPng(width, height, 16, rows);
 }
 
 /** An ISO-BMFF `ftyp` box of brand heic, as iPhones write, followed by an empty meta box. */
@@ -176,8 +193,6 @@ async function images(): Promise<Record<ImageName, Buffer>> {
       alpha.set(inside ? [255, 0, 0, 255] : [0, 0, 0, 0], (y * 64 + x) * 4);
     }
   }
-  const gray16 = Buffer.alloc(64 * 48 * 2);
-  for (let i = 0; i < 64 * 48; i++) gray16.writeUInt16LE((i * 21) & 0xffff, i * 2);
 
   return {
     'small.jpg': await small().jpeg({ quality: 90 }).toBuffer(),
@@ -192,12 +207,7 @@ async function images(): Promise<Record<ImageName, Buffer>> {
     'alpha.png': await sharp(alpha, { raw: { width: 64, height: 64, channels: 4 } })
       .png()
       .toBuffer(),
-    'gray16.png': await sharp(gray16, {
-      raw: { width: 64, height: 48, channels: 1, premultiplied: false },
-    })
-      .toColourspace('grey16')
-      .png()
-      .toBuffer(),
+    'gray16.png': gray16Ramp(),
     'palette.png': await small().png({ palette: true, colours: 16, dither: 0 }).toBuffer(),
     'animated.gif': await sharp(frames, {
       raw: { width: 48, height: 96, channels: 3, pageHeight: 32 } as never,
