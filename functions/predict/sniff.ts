@@ -1,4 +1,4 @@
-import { ALLOWED_IMAGE_FORMATS, type AllowedImageFormat } from '#shared/contract.ts';
+import { ALLOWED_IMAGE_FORMATS } from '#shared/contract.ts';
 
 /** What the first bytes of a file say it is, whatever name or type it was sent with. */
 export interface Sniffed {
@@ -100,10 +100,6 @@ export function sniffImage(bytes: Uint8Array): Sniffed {
     description: NAMES[format] ?? format,
     allowed: (ALLOWED_IMAGE_FORMATS as readonly string[]).includes(format),
   };
-}
-
-export function isAllowedFormat(format: string): format is AllowedImageFormat {
-  return (ALLOWED_IMAGE_FORMATS as readonly string[]).includes(format);
 }
 
 /** "JPEG, PNG, WebP, GIF, AVIF, TIFF": for messages. */

@@ -42,11 +42,6 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
 
-/** The status the catalogue assigns to a code. */
-export function statusOf(code: ErrorCode): ErrorStatus {
-  return ERROR_CATALOGUE[code].status;
-}
-
 export interface GatewayErrorOptions {
   /** The upload part at fault, e.g. `image[1]` ("field[index]" in upload order). */
   readonly part?: string;
@@ -70,7 +65,7 @@ export class GatewayError extends Error {
   constructor(code: ErrorCode, detail: string, options: GatewayErrorOptions = {}) {
     super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = statusOf(code);
+    this.status = ERROR_CATALOGUE[code].status;
     this.detail = detail;
     this.part = options.part;
     this.retryAfterSeconds = options.retryAfterSeconds;
