@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['functions/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'functions/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'test/**/*.test.ts',
+      'endpoint/**/*.test.ts',
+    ],
+    // Builds the bundled ONNX model when missing (a fresh clone): about a second.
+    globalSetup: ['endpoint/test/global-setup.ts'],
     environment: 'node',
     // Handler tests start a real HTTP stand-in for SageMaker; sharp work on a
     // 2-core machine is slow under parallel load, so give tests headroom.

@@ -150,6 +150,13 @@ describe('mapInvokeError', () => {
       expected: { code: 'ENDPOINT_UNAVAILABLE', status: 503 },
     },
     {
+      error: Object.assign(new Error('UnknownError'), {
+        name: 'Unknown',
+        $metadata: { httpStatusCode: 413 },
+      }),
+      expected: { code: 'ENDPOINT_REJECTED_REQUEST', status: 502 },
+    },
+    {
       error: Object.assign(new Error('m'), {
         name: 'InternalFailure',
         $metadata: { httpStatusCode: 500 },

@@ -180,7 +180,9 @@ export function mapInvokeError(error: unknown, retryAfterSeconds: number): Gatew
       { cause: error },
     );
   }
-  if (name === 'ValidationError') {
+  // 413: SageMaker refused the body's size (6 MB; 4 MB serverless) and sends
+  // no error type, so the SDK names it Unknown: our request was at fault.
+  if (name === 'ValidationError' || status === 413) {
     return new GatewayError(
       'ENDPOINT_REJECTED_REQUEST',
       'SageMaker rejected the invocation; the request id identifies it in the logs.',
