@@ -7,6 +7,8 @@ export default defineConfig({
       'scripts/**/*.test.ts',
       'test/**/*.test.ts',
       'endpoint/**/*.test.ts',
+      'infra/**/*.test.ts',
+      'local/**/*.test.ts',
     ],
     // Builds the bundled ONNX model when missing (a fresh clone): about a second.
     globalSetup: ['endpoint/test/global-setup.ts'],

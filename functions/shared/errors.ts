@@ -17,21 +17,34 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_PART_HEADERS: { status: 400, title: 'Too many part headers' },
   INVALID_REQUEST_ID: { status: 400, title: 'Invalid X-Request-Id header' },
   CUSTOM_ATTRIBUTES_TOO_LONG: { status: 400, title: 'Custom attributes too long' },
+  // API Gateway's own refusals, restyled by the stack's gateway responses
+  // (codes named after the gateway response types).
+  BAD_REQUEST_PARAMETERS: { status: 400, title: 'Missing required request header' },
+  BAD_REQUEST_BODY: { status: 400, title: 'Request body failed validation' },
+  REQUEST_REJECTED: { status: 400, title: 'Request rejected by API Gateway' },
+  // 403: API Gateway refused the caller.
+  INVALID_API_KEY: { status: 403, title: 'Missing or invalid API key' },
+  MISSING_AUTHENTICATION_TOKEN: { status: 403, title: 'No such route' },
   // 413: something is larger than a limit; the detail names the limit.
   FILE_TOO_LARGE: { status: 413, title: 'File too large' },
   FIELD_TOO_LARGE: { status: 413, title: 'Field too large' },
   IMAGE_TOO_MANY_PIXELS: { status: 413, title: 'Image has too many pixels' },
+  REQUEST_TOO_LARGE: { status: 413, title: 'Request too large' },
   // 415: the request or the image is of a type the gateway does not take.
   UNSUPPORTED_CONTENT_TYPE: { status: 415, title: 'Request is not multipart/form-data' },
   UNSUPPORTED_IMAGE_FORMAT: { status: 415, title: 'Image format not allowed' },
   // 422: well-formed request, undecodable image.
   IMAGE_UNDECODABLE: { status: 422, title: 'Image cannot be decoded' },
+  // 429: a usage plan's limits (API Gateway).
+  THROTTLED: { status: 429, title: 'Too many requests' },
+  QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
   // 5xx: the model or the gateway failed; details are logged, never returned.
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
   MODEL_ERROR: { status: 502, title: 'The model failed' },
   ENDPOINT_REJECTED_REQUEST: { status: 502, title: 'The endpoint rejected the request' },
   ENDPOINT_FAILURE: { status: 502, title: 'The endpoint failed' },
   BAD_MODEL_OUTPUT: { status: 502, title: 'The model answered something unusable' },
+  INTEGRATION_FAILURE: { status: 502, title: 'API Gateway could not reach its backend' },
   ENDPOINT_UNAVAILABLE: { status: 503, title: 'The endpoint is unavailable' },
   ENDPOINT_TIMEOUT: { status: 504, title: 'The model did not answer in time' },
 } as const satisfies Record<string, { status: ErrorStatus; title: string }>;

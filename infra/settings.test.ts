@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import {
+  CONTEXT_DEFAULTS,
+  CONTEXT_KEYS,
+  ContextError,
+  MODEL_ASSET_DIRECTORY,
+  readSettings,
+} from './settings.ts';
+
+const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/model-server:1.0';
+
+function read(context: Record<string, unknown>) {
+  return readSettings((key) => context[key]);
+}
+
+describe('readSettings', () => {
+  it('applies the documented defaults', () => {
+    expect(read({})).toEqual({
+      stackName: 'ImageInferenceGateway',
+      endpointName: 'image-moderation',
+      stages: [{ stageName: 'dev' }, { stageName: 'prod' }],
+      corsOrigins: ['*'],
+      architecture: Architecture.ARM_64,
+      model: undefined,
+    });
+  });
+
+  it('reads -c strings: comma lists, architecture, a model image with its options', () => {
+    expect(
+      read({
+        stages: 'dev, staging ,prod',
+        corsOrigins: 'https://a.example,https://b.example',
+        architecture: 'x86_64',
+        model: IMAGE,
+        modelMode: 'realtime',
+        modelInstanceType: 'ml.m6i.large',
+        modelInstanceCount: '2',
+      }),
+    ).toMatchObject({
+      stages: [{ stageName: 'dev' }, { stageName: 'staging' }, { stageName: 'prod' }],
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      architecture: Architecture.X86_64,
+      model: { imageUri: IMAGE, mode: 'realtime', instanceType: 'ml.m6i.large', instanceCount: 2 },
+    });
+  });
+
+  it('reads stages as JSON, from cdk.json or a -c string, with per-stage options', () => {
+    const stages = [
+      { stageName: 'dev', quotaLimit: 500 },
+      { stageName: 'prod', endpointName: 'prod-model', quotaPeriod: 'MONTH', apiKeyCount: 3 },
+    ];
+    const expected = [
+      { stageName: 'dev', quotaLimit: 500, quotaPeriod: undefined },
+      {
+        stageName: 'prod',
+        endpointName: 'prod-model',
+        quotaPeriod: Period.MONTH,
+        apiKeyCount: 3,
+      },
+    ];
+    expect(read({ stages }).stages).toEqual(expected);
+    expect(read({ stages: JSON.stringify(stages) }).stages).toEqual(expected);
+  });
+
+  it('deploys the model server from endpoint/ with model=asset, serverless by default', () => {
+    expect(read({ model: 'asset', modelDataUrl: 's3://b/m.tar.gz' }).model).toEqual({
+      imageAssetDirectory: MODEL_ASSET_DIRECTORY,
+      mode: 'serverless',
+      modelDataUrl: 's3://b/m.tar.gz',
+      serverlessMemorySizeMb: 2048,
+      serverlessMaxConcurrency: 5,
+    });
+    expect(MODEL_ASSET_DIRECTORY).toMatch(/\/endpoint\/$/);
+  });
+
+  const errors: Array<[string, Record<string, unknown>, string]> = [
+    [
+      'an unknown architecture',
+      { architecture: 'arm' },
+      'Context value architecture must be arm64 or x86_64, but received "arm"',
+    ],
+    [
+      'a number as the endpoint name',
+      { endpointName: 42 },
+      'Context value endpointName must be a string, but received 42',
+    ],
+    [
+      'stages as an object',
+      { stages: { dev: {} } },
+      'Context value stages must be stage names or a JSON array of stages, but received {"dev":{}}',
+    ],
+    [
+      'broken stages JSON',
+      { stages: '[{"stageName":' },
+      'Context value stages must be valid JSON when it starts with [, but received "[{\\"stageName\\":"',
+    ],
+    [
+      'an unknown stage key',
+      { stages: [{ stageName: 'dev', rate: 5 }] },
+      'Context value stages[0].rate must be left out (a stage has stageName, endpointName, throttleRateLimitRps, throttleBurstLimit, keyRateLimitRps, keyBurstLimit, quotaLimit, quotaPeriod, apiKeyCount), but received 5',
+    ],
+    [
+      'a stage limit as a string',
+      { stages: [{ stageName: 'dev', quotaLimit: '100' }] },
+      'Context value stages[0].quotaLimit must be a number, but received "100"',
+    ],
+    [
+      'an unknown quota period',
+      { stages: [{ stageName: 'dev', quotaPeriod: 'YEAR' }] },
+      'Context value stages[0].quotaPeriod must be one of DAY, WEEK, MONTH, but received "YEAR"',
+    ],
+    [
+      'model options without a model',
+      { modelMode: 'realtime' },
+      'Context value modelMode must be left out while model is none (the endpoint already exists), but received "realtime"',
+    ],
+    [
+      'an unknown model mode',
+      { model: IMAGE, modelMode: 'async' },
+      'Context value modelMode must be serverless or realtime, but received "async"',
+    ],
+    [
+      'a fractional instance count',
+      { model: IMAGE, modelMode: 'realtime', modelInstanceCount: '1.5' },
+      'Context value modelInstanceCount must be a whole number, but received "1.5"',
+    ],
+  ];
+
+  it.each(errors)('refuses %s', (_what, context, message) => {
+    expect(() => read(context)).toThrow(new ContextError(message));
+  });
+});
+
+describe('README', () => {
+  it('documents every context key with its default in the Deploy section', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('### Context');
+    expect(start, 'README has a "### Context" section').toBeGreaterThan(-1);
+    const lines = readme.slice(start).split('\n');
+    const first = lines.findIndex((line) => line.startsWith('|'));
+    const rows: Record<string, string> = {};
+    for (const line of lines.slice(first + 2)) {
+      if (!line.startsWith('|')) break;
+      const [key, fallback] = line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim().replace(/`/g, ''));
+      rows[key as string] = fallback as string;
+    }
+    const expected = Object.fromEntries(
+      CONTEXT_KEYS.map((key) => [
+        key,
+        CONTEXT_DEFAULTS[key] === '' ? '(none)' : CONTEXT_DEFAULTS[key],
+      ]),
+    );
+    expect(rows).toEqual(expected);
+  });
+});
