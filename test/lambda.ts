@@ -1,26 +1,9 @@
-import type { Context } from 'aws-lambda';
 import { createHandler, type PredictHandler } from '#predict/handler.ts';
 import { createRuntimeClient, type RuntimeClient } from '#predict/invoke.ts';
 import { loadConfig } from '#shared/config.ts';
+import { lambdaContext } from '../local/lambda-context.ts';
 
-/** A Lambda context whose remaining time counts down from `timeoutMs`, as Lambda's does. */
-export function lambdaContext(timeoutMs = 10_000): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'predict',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:predict',
-    memoryLimitInMB: '1024',
-    awsRequestId: 'lambda-request-id',
-    logGroupName: '/aws/lambda/predict',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export { lambdaContext };
 
 /**
  * Points the real AWS SDK at a local stand-in with dummy credentials, the way

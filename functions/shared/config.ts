@@ -165,7 +165,7 @@ export function loadConfig(env: Env = process.env): Config {
     topK: integer(env, 'topK', DEFAULTS.topK, 1, 1000),
     invokeConcurrency: integer(env, 'invokeConcurrency', DEFAULTS.invokeConcurrency, 1, 64),
     invokeMaxAttempts: integer(env, 'invokeMaxAttempts', DEFAULTS.invokeMaxAttempts, 1, 10),
-    deadlineMarginMs: integer(env, 'deadlineMarginMs', DEFAULTS.deadlineMarginMs, 0, 10_000),
+    deadlineMarginMs: integer(env, 'deadlineMarginMs', DEFAULTS.deadlineMarginMs, 0, 28_000),
     retryAfterSeconds: integer(env, 'retryAfterSeconds', DEFAULTS.retryAfterSeconds, 1, 3600),
     corsAllowOrigins,
   });

@@ -1,0 +1,72 @@
+/**
+ * `npm start`: the whole gateway on this machine, no AWS account, no Docker.
+ * The model server (building its model first if needed) in a child process,
+ * the local API Gateway from the synthesised stack, the browser page at `/`.
+ * Ctrl-C or SIGTERM stops both and exits 0.
+ */
+import '../scripts/quiet.ts';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { localApiKey } from './api-keys.ts';
+import { startLocalStack } from './stack.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65535) {
+    process.stderr.write(
+      `Environment variable ${name} must be a port number (0-65535), but received ${JSON.stringify(raw)}\n`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+
+const started = performance.now();
+let key: { key: string; source: string };
+try {
+  key = localApiKey(process.env.LOCAL_API_KEY, join(ROOT, '.cache', 'local-api-key'));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(2);
+}
+
+const stack = await startLocalStack({
+  port: port('PORT', 3000),
+  modelPort: port('MODEL_PORT', 8080),
+  apiKey: key.key,
+  staticDir: join(ROOT, 'web'),
+  accessLog: (line) => process.stdout.write(`${line}\n`),
+  modelLog: (line) => process.stdout.write(`${line}\n`),
+});
+
+const stage = stack.stages.includes('dev') ? 'dev' : (stack.stages[0] ?? 'dev');
+process.stdout.write(
+  [
+    '',
+    `image-inference-gateway is ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `  API        ${stack.url}/{${stack.stages.join(',')}}/predict   (and /invocations, the passthrough route)`,
+    `  page       ${stack.url}/`,
+    `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract)`,
+    `  API key    ${key.key}   (from ${key.source})`,
+    '',
+    'Try it:',
+    `  curl -s -H 'x-api-key: ${key.key}' -F image=@fixtures/images/photo-2mp.jpg ${stack.url}/${stage}/predict`,
+    '',
+    'Ctrl-C stops both servers.',
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the local gateway and the model server\n`);
+    void stack.stop().then(() => process.exit(0));
+  });
+}
