@@ -332,6 +332,77 @@ describe('the local gateway against other backends', () => {
   });
 });
 
+describe('the local gateway around a Lambda that misbehaves', () => {
+  async function withHandler(
+    handler: (event: unknown) => Promise<unknown>,
+    integrationTimeoutMs?: number,
+  ) {
+    const model = readApiModel(synthesizeTemplate());
+    const server = createGateway({
+      model,
+      apiKey: KEY,
+      sagemakerUrl: 'http://127.0.0.1:9',
+      handlerFor: () => handler as never,
+      limits: { integrationTimeoutMs },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dev/predict`;
+    try {
+      return await fetch(url, {
+        method: 'POST',
+        body: imageForm('small.jpg'),
+        headers: { 'x-api-key': KEY, Accept: 'image/png' },
+      });
+    } finally {
+      server.close();
+    }
+  }
+
+  it.each([
+    { what: 'throws', handler: () => Promise.reject(new Error('boom')) },
+    { what: 'returns no statusCode', handler: () => Promise.resolve({ body: 'x' }) },
+    {
+      what: 'returns invalid base64',
+      handler: () => Promise.resolve({ statusCode: 200, body: '%%', isBase64Encoded: true }),
+    },
+    {
+      what: 'returns over 6 MB',
+      handler: () => Promise.resolve({ statusCode: 200, body: 'x'.repeat(6 * 1024 * 1024 + 1) }),
+    },
+  ])('INTERNAL_ERROR through DEFAULT_5XX when the Lambda $what', async ({ handler }) => {
+    // AWS answers these with 502; the stack's DEFAULT_5XX gateway response
+    // fixes its status at 500 (no template variable could carry the original).
+    const response = await withHandler(handler);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({
+      code: 'INTERNAL_ERROR',
+      detail: expect.any(String),
+    });
+  });
+
+  it('504 ENDPOINT_TIMEOUT (INTEGRATION_TIMEOUT) when the Lambda outlives the integration timeout', async () => {
+    const response = await withHandler(
+      () => new Promise((resolve) => setTimeout(() => resolve({ statusCode: 200 }), 2000)),
+      200,
+    );
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({ code: 'ENDPOINT_TIMEOUT', status: 504 });
+  });
+
+  it('decodes a base64 body when the first Accept type is a binary media type', async () => {
+    const response = await withHandler(() =>
+      Promise.resolve({
+        statusCode: 200,
+        headers: { 'Content-Type': 'image/png' },
+        body: Buffer.from([0, 255, 1]).toString('base64'),
+        isBase64Encoded: true,
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(Buffer.from([0, 255, 1]));
+  });
+});
+
 describe('shutdown', () => {
   it('stops the API and the model server process', async () => {
     const other = await startLocalStack({ port: 0, modelPort: 0, apiKey: KEY });
