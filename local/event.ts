@@ -115,3 +115,17 @@ export function buildProxyEvent(
     isBase64Encoded: binary && request.body.length > 0,
   };
 }
+
+/**
+ * The event's size as JSON, as Lambda counts it against its 6 MB limit,
+ * without serialising the body: base64 needs no escaping, so only a text
+ * body is measured through JSON.stringify.
+ */
+export function eventBytes(event: APIGatewayProxyEvent): number {
+  const rest = Buffer.byteLength(JSON.stringify({ ...event, body: '' })) - 2; // less the ""
+  if (event.body === null) return rest + 4; // null
+  return (
+    rest +
+    (event.isBase64Encoded ? event.body.length + 2 : Buffer.byteLength(JSON.stringify(event.body)))
+  );
+}

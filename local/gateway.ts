@@ -18,7 +18,7 @@ import type {
   Route,
   Stage,
 } from './api-model.ts';
-import { buildProxyEvent } from './event.ts';
+import { buildProxyEvent, eventBytes } from './event.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { type MappingContext, mapParameter, renderTemplate } from './mapping.ts';
 import { translateResult } from './result.ts';
@@ -231,7 +231,7 @@ export function createGateway(options: GatewayOptions): Server {
         binaryMediaTypes: model.binaryMediaTypes,
       },
     );
-    if (Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES) {
+    if (eventBytes(event) > MAX_EVENT_BYTES) {
       return gatewayError('REQUEST_TOO_LARGE', 'Request Too Long', mapping, requestHeader);
     }
     const functionTimeoutMs = fn.timeoutSeconds * 1000;

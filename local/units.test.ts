@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sameKey } from './api-keys.ts';
-import { buildProxyEvent } from './event.ts';
+import { buildProxyEvent, eventBytes } from './event.ts';
 import { renderTemplate } from './mapping.ts';
 import { firstAcceptedType, matchesMediaType } from './media-types.ts';
 import { translateResult } from './result.ts';
@@ -104,6 +104,21 @@ describe('buildProxyEvent', () => {
     expect(event.isBase64Encoded).toBe(false);
     expect(event.body).toBe('-\uFFFD\u0000\uFFFD');
     expect(event.queryStringParameters).toBeNull();
+  });
+});
+
+describe('eventBytes', () => {
+  it.each([
+    { body: Buffer.from([0xff, 0x00, 0x41]).toString('base64'), isBase64Encoded: true },
+    { body: 'text with "quotes", \\ and \n newlines and 日本', isBase64Encoded: false },
+    { body: null, isBase64Encoded: false },
+  ])('equals the JSON size of the whole event ($isBase64Encoded)', ({ body, isBase64Encoded }) => {
+    const event = {
+      ...(JSON.parse('{"headers":{"a":"b"},"requestContext":{"x":1}}') as object),
+      body,
+      isBase64Encoded,
+    } as never;
+    expect(eventBytes(event)).toBe(Buffer.byteLength(JSON.stringify(event)));
   });
 });
 
