@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type Config, isEndpointName, loadConfig } from '#shared/config.ts';
-import { REQUEST_HEADERS } from '#shared/contract.ts';
+import { ENDPOINT_NAME_STAGE_VARIABLE, REQUEST_HEADERS } from '#shared/contract.ts';
 import { GatewayError, isGatewayError } from '#shared/errors.ts';
 import { buildCustomAttributes } from './attributes.ts';
 import { mapLimit } from './concurrency.ts';
@@ -61,7 +61,8 @@ export function createHandler(setup: () => Runtime): PredictHandler {
       requestId = resolveRequestId(headerValue(event, REQUEST_HEADERS.requestId), gatewayRequestId);
       logger.setCorrelationId(requestId);
       const deadline = deadlineFrom(context.getRemainingTimeInMillis(), config.deadlineMarginMs);
-      const endpointName = event.stageVariables?.endpointName ?? config.endpointName;
+      const endpointName =
+        event.stageVariables?.[ENDPOINT_NAME_STAGE_VARIABLE] ?? config.endpointName;
       if (!isEndpointName(endpointName)) {
         throw new GatewayError('INTERNAL_ERROR', 'The stage is misconfigured.', {
           cause: new Error(

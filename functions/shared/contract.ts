@@ -7,6 +7,12 @@
 /** The multipart field that carries images (repeat it for several). */
 export const IMAGE_FIELD = 'image';
 
+/**
+ * The stage variable naming each stage's SageMaker endpoint: the handler
+ * prefers it to SAGEMAKER_ENDPOINT_NAME, and the passthrough route's path uses it.
+ */
+export const ENDPOINT_NAME_STAGE_VARIABLE = 'endpointName';
+
 /** Request headers the gateway reads (lower case; lookup is case-insensitive). */
 export const REQUEST_HEADERS = {
   requestId: 'x-request-id',

@@ -1,6 +1,6 @@
 import type { IntegrationResponse, MethodResponse } from 'aws-cdk-lib/aws-apigateway';
 import { ContentHandling } from 'aws-cdk-lib/aws-apigateway';
-import { REQUEST_HEADERS } from '#shared/contract.ts';
+import { ENDPOINT_NAME_STAGE_VARIABLE, REQUEST_HEADERS } from '#shared/contract.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '#shared/errors.ts';
 import { PROBLEM_CONTENT_TYPE } from '#shared/problem.ts';
 import { problemTemplate } from './problem-template.ts';
@@ -16,8 +16,7 @@ import { problemTemplate } from './problem-template.ts';
 /** `runtime.sagemaker.{region}.amazonaws.com`: the AWS integration's service. */
 export const SAGEMAKER_RUNTIME_SERVICE = 'runtime.sagemaker';
 
-/** The stage variable both routes read the endpoint name from (functions/predict/handler.ts). */
-export const ENDPOINT_NAME_STAGE_VARIABLE = 'endpointName';
+export { ENDPOINT_NAME_STAGE_VARIABLE };
 
 /** InvokeEndpoint's path, with the endpoint name taken from the stage variable. */
 export const INVOCATIONS_PATH = `endpoints/\${stageVariables.${ENDPOINT_NAME_STAGE_VARIABLE}}/invocations`;
