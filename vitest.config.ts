@@ -9,6 +9,7 @@ export default defineConfig({
       'endpoint/**/*.test.ts',
       'infra/**/*.test.ts',
       'local/**/*.test.ts',
+      'web/**/*.test.ts',
     ],
     // Builds the bundled ONNX model when missing (a fresh clone): about a second.
     globalSetup: ['endpoint/test/global-setup.ts'],

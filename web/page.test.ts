@@ -1,0 +1,418 @@
+/**
+ * The upload page in a real browser: Debian's chromium driven by
+ * playwright-core, against the whole local stack (gateway from the
+ * synthesised template, real handler, real model server).
+ *
+ * Outside CI a missing chromium skips these tests with the reason; with
+ * CI=true it fails them, so CI can never pass without running a browser.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imagePath, loadImage } from '../fixtures/index.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from '../functions/shared/errors.ts';
+import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import { PART_OVERHEAD_BYTES, REQUEST_BODY_BUDGET_BYTES } from './limits.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WEB = join(ROOT, 'web');
+/** Screenshots land here; CI keeps the directory as the run's artifact. */
+export const ARTIFACTS = join(ROOT, 'test-results', 'browser');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const IN_CI = process.env.CI === 'true';
+const KEY = 'browser-test-key-000000000001';
+
+/** Flags for a quiet, sandbox-less headless chromium in a container with no network. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+if (IN_CI && !HAVE_CHROMIUM) {
+  // With CI=true the browser is required: a skip here would hide that nothing was tested.
+  describe('the upload page in chromium', () => {
+    it('needs chromium', () => {
+      throw new Error(
+        `CI=true but no chromium at ${CHROMIUM}: .ci/run must apt-get install chromium`,
+      );
+    });
+  });
+} else {
+  const reason = HAVE_CHROMIUM
+    ? ''
+    : ` (skipped: no chromium at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH)`;
+  describe.skipIf(!HAVE_CHROMIUM)(`the upload page in chromium${reason}`, browserTests);
+}
+
+/** A second origin serving only the page, as a team's own site would host it. */
+function startStaticServer(): Promise<Server> {
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+  };
+  const server = createServer((req, res) => {
+    const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1) || 'index.html';
+    const file = join(WEB, name);
+    if (!/^[\w.-]+$/.test(name) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'text/plain' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Deterministic noise: a photo-sized JPEG far over the 4.4 MB a request can carry. */
+async function noisyJpeg(width: number, height: number): Promise<Buffer> {
+  const pixels = Buffer.alloc(width * height * 3);
+  let state = 0x2545f491;
+  for (let i = 0; i < pixels.length; i += 1) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    pixels[i] = state & 0xff;
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
+}
+
+function browserTests() {
+  let stack: LocalStack;
+  let staticServer: Server;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      port: 0,
+      modelPort: 0,
+      apiKey: KEY,
+      staticDir: WEB,
+      context: {
+        // `limited` lets one request per key through, then throttles: a 429 on demand.
+        stages: JSON.stringify([
+          { stageName: 'dev' },
+          { stageName: 'limited', keyRateLimitRps: 0.01, keyBurstLimit: 1 },
+        ]),
+      },
+    });
+    staticServer = await startStaticServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => staticServer?.close(resolve));
+    await stack?.stop();
+  });
+
+  /** A fresh page (fresh storage) on the gateway's own origin, the key filled in. */
+  async function openPage(origin = stack.url, key = KEY): Promise<Page> {
+    const context = await browser.newContext();
+    page = await context.newPage();
+    await page.goto(`${origin}/`);
+    await page.getByLabel('API base URL').fill(stack.url);
+    await page.getByLabel('API key').fill(key);
+    return page;
+  }
+
+  const chooseFiles = (files: Parameters<Page['setInputFiles']>[1]) =>
+    page.getByLabel('Choose images, or drop them here').setInputFiles(files);
+
+  const errorBox = () => page.getByRole('alert');
+  /** The error box's first line for a code: status and the catalogue's title. */
+  const titleOf = (code: ErrorCode) =>
+    `${ERROR_CATALOGUE[code].status} ${ERROR_CATALOGUE[code].title}`;
+
+  it('uploads a photo: progress at 100%, the top label and the request id as the API gives them', async () => {
+    // What the API says of this photo, asked directly.
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(loadImage('photo-2mp.jpg'))]), 'photo-2mp.jpg');
+    const direct = await fetch(`${stack.url}/dev/predict`, {
+      method: 'POST',
+      body: form,
+      headers: { 'x-api-key': KEY },
+    });
+    const expected = (await direct.json()) as {
+      results: Array<{ predictions: Array<{ label: string; score: number }> }>;
+    };
+    const top = expected.results[0]?.predictions[0];
+    expect(top?.label).toBe('Neutral');
+
+    await openPage();
+    await chooseFiles(imagePath('photo-2mp.jpg'));
+    await expect
+      .poll(() => page.locator('.card .note').textContent())
+      .toBe('1732×1155 px, 605 KB, sent as it is.');
+    const answer = page.waitForResponse((r) => r.url().endsWith('/dev/predict'));
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    const response = await answer;
+    expect(response.status()).toBe(200);
+    const requestId = response.headers()['x-request-id'];
+
+    await expect
+      .poll(() => page.locator('#summary li').allTextContents())
+      .toEqual([`photo-2mp.jpg: Neutral ${((top?.score ?? 0) * 100).toFixed(1)}%`]);
+    expect(await page.locator('.card .top-label .label').textContent()).toBe('Neutral');
+    expect(await page.locator('.card meter').count()).toBe(5);
+    expect(await page.locator('#progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(
+      100,
+    );
+    expect(await page.locator('#request-info dd').first().textContent()).toBe(requestId);
+    // Focus moves to the results, for keyboard and screen-reader users.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('results-heading');
+
+    // The key lives in this tab's sessionStorage only: not in the URL, not in localStorage.
+    expect(page.url()).toBe(`${stack.url}/`);
+    expect(
+      await page.evaluate(() => sessionStorage.getItem('image-inference-gateway.apiKey')),
+    ).toBe(KEY);
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(KEY);
+
+    await page.screenshot({ path: join(ARTIFACTS, 'upload.png'), fullPage: true });
+    expect(readFileSync(join(ARTIFACTS, 'upload.png')).subarray(1, 4).toString()).toBe('PNG');
+    await page.context().close();
+  });
+
+  it('a wrong key shows the 403 problem in words', async () => {
+    await openPage(stack.url, 'not-the-key-0000000000000');
+    await chooseFiles(imagePath('small.jpg'));
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect
+      .poll(() => errorBox().locator('.error-title').textContent())
+      .toBe(titleOf('INVALID_API_KEY'));
+    expect(await errorBox().locator('.error-hint').textContent()).toBe(
+      'Check the API key: it is missing, wrong, or not in a usage plan of stage “dev”.',
+    );
+    expect(await errorBox().locator('.error-facts').textContent()).toMatch(
+      /^code INVALID_API_KEY · request id [0-9a-f-]{36}$/,
+    );
+    await page.context().close();
+  });
+
+  it('an image over the 4.4 MB a request can carry is downscaled in the browser and succeeds', async () => {
+    const big = await noisyJpeg(2600, 2000);
+    expect(big.length).toBeGreaterThan(REQUEST_BODY_BUDGET_BYTES);
+    // Sent as it is, the gateway would refuse it before the Lambda (the event would pass 6 MB).
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(big)], { type: 'image/jpeg' }), 'noise.jpg');
+    const refused = await fetch(`${stack.url}/dev/predict`, {
+      method: 'POST',
+      body: form,
+      headers: { 'x-api-key': KEY },
+    });
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as { code: string }).code).toBe('REQUEST_TOO_LARGE');
+
+    await openPage();
+    await chooseFiles({ name: 'noise.jpg', mimeType: 'image/jpeg', buffer: big });
+    await expect
+      .poll(() => page.locator('.card .note').textContent(), { timeout: 15_000 })
+      .toMatch(
+        /^2600×2000 px, [\d.]+ MB, downscaled here to \d+×\d+ px JPEG, [\d.]+ (MB|KB) \([\d.]+ MB is over the [\d.]+ MB one upload allows; 2600×2000 px is far larger than the model needs\)\.$/,
+      );
+    const answer = page.waitForResponse((r) => r.url().endsWith('/dev/predict'));
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    const response = await answer;
+    expect(response.status()).toBe(200);
+    const body = (await response.json()) as {
+      results: Array<{
+        filename: string;
+        image: { format: string; width: number; height: number; bytes: number };
+      }>;
+    };
+    // The file that reached the handler is the page's JPEG, within the request budget.
+    expect(body.results[0]?.image.bytes).toBeLessThanOrEqual(
+      REQUEST_BODY_BUDGET_BYTES - PART_OVERHEAD_BYTES,
+    );
+    expect(body.results[0]?.filename).toBe('noise.jpg');
+    expect(body.results[0]?.image.format).toBe('jpeg');
+    expect(Math.max(body.results[0]?.image.width ?? 0, body.results[0]?.image.height ?? 0)).toBe(
+      2048,
+    );
+    await expect.poll(() => page.locator('#summary li').count()).toBe(1);
+    await page.context().close();
+  });
+
+  it('an image over the 40 MP limit is downscaled and succeeds where the raw file gets 413', async () => {
+    const huge = await sharp({
+      create: { width: 9000, height: 5000, channels: 3, background: '#808080' },
+    })
+      .png()
+      .toBuffer();
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(huge)], { type: 'image/png' }), 'huge.png');
+    const refused = await fetch(`${stack.url}/dev/predict`, {
+      method: 'POST',
+      body: form,
+      headers: { 'x-api-key': KEY },
+    });
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as { code: string }).code).toBe('IMAGE_TOO_MANY_PIXELS');
+
+    await openPage();
+    await chooseFiles({ name: 'huge.png', mimeType: 'image/png', buffer: huge });
+    await expect
+      .poll(() => page.locator('.card .note').textContent(), { timeout: 15_000 })
+      .toMatch(/downscaled here to 2048×1138 px JPEG/);
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect
+      .poll(() => page.locator('#summary li').allTextContents())
+      .toEqual([expect.stringMatching(/^huge\.png: Drawing \d+\.\d%$/)]);
+    await page.context().close();
+  });
+
+  it('refuses non-images and HEIC before upload; the gateway names a disguised HEIC and a truncated JPEG', async () => {
+    await openPage();
+    await chooseFiles([imagePath('document.pdf'), imagePath('heic.heic')]);
+    await expect
+      .poll(() => page.locator('#file-messages p').allTextContents())
+      .toEqual([
+        'document.pdf is not an image the gateway accepts (type application/pdf). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+        expect.stringMatching(/^heic\.heic is HEIC\/HEIF, which the gateway does not accept\./),
+      ]);
+    expect(await page.locator('.card').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Upload and classify' }).isDisabled()).toBe(true);
+
+    // HEIC bytes under a .jpg name pass the page (it trusts the declared type) but not the gateway.
+    await chooseFiles([
+      { name: 'small.jpg', mimeType: 'image/jpeg', buffer: loadImage('small.jpg') },
+      { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: loadImage('heic.heic') },
+    ]);
+    await expect.poll(() => page.locator('.card').count()).toBe(2);
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect
+      .poll(() => errorBox().locator('.error-title').textContent())
+      .toBe(titleOf('UNSUPPORTED_IMAGE_FORMAT'));
+    expect(await errorBox().locator('.error-detail').textContent()).toMatch(/HEIC/);
+    expect(await errorBox().locator('.error-hint').textContent()).toBe(
+      'Send JPEG, PNG, WebP, GIF, AVIF or TIFF.',
+    );
+    // The card of the image at fault (image[1]) is marked, the other is not.
+    expect(await page.locator('.card').nth(1).getAttribute('data-state')).toBe('failed');
+    expect(await page.locator('.card').nth(0).getAttribute('data-state')).toBe('ready');
+
+    await page.getByRole('button', { name: 'Clear images' }).click();
+    await chooseFiles(imagePath('truncated.jpg'));
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect
+      .poll(() => errorBox().locator('.error-title').textContent())
+      .toBe(titleOf('IMAGE_UNDECODABLE'));
+    await page.context().close();
+  });
+
+  it('429 shows when to try again', async () => {
+    await openPage();
+    await page.getByLabel('Stage').fill('limited');
+    await chooseFiles(imagePath('small.jpg'));
+    const upload = page.getByRole('button', { name: 'Upload and classify' });
+    await upload.click();
+    await expect.poll(() => page.locator('#summary li').count()).toBe(1);
+    await upload.click();
+    await expect
+      .poll(() => errorBox().locator('.error-title').textContent())
+      .toBe(titleOf('THROTTLED'));
+    expect(await errorBox().locator('.error-hint').textContent()).toBe(
+      'Requests are coming faster than this key or stage allows. Try again in 1 second.',
+    );
+    await page.context().close();
+  });
+
+  it('cancel stops a slow upload and says nothing was classified', async () => {
+    await openPage();
+    // Chromium's own network throttling: 64 KB/s up, so the upload takes seconds.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 64 * 1024,
+    });
+    await chooseFiles(imagePath('photo-2mp.jpg'));
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    const cancel = page.getByRole('button', { name: 'Cancel upload' });
+    await expect.poll(() => cancel.isEnabled()).toBe(true);
+    await cancel.click();
+    await expect
+      .poll(() => page.locator('#progress-text').textContent())
+      .toBe('Upload cancelled; nothing was classified.');
+    expect(await page.locator('#summary li').count()).toBe(0);
+    // Cancelled mid-upload: the bar stopped short of the end.
+    expect(
+      await page.locator('#progress').evaluate((p) => (p as HTMLProgressElement).value),
+    ).toBeLessThan(100);
+    expect(await cancel.isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Upload and classify' }).isEnabled()).toBe(true);
+    await page.context().close();
+  });
+
+  it('works across origins: a page on another origin gets results and readable gateway errors (CORS)', async () => {
+    const pageOrigin = `http://127.0.0.1:${(staticServer.address() as AddressInfo).port}`;
+    expect(pageOrigin).not.toBe(stack.url);
+    await openPage(pageOrigin);
+    await chooseFiles(imagePath('small.jpg'));
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect.poll(() => page.locator('#summary li').count()).toBe(1);
+    expect(await errorBox().isHidden()).toBe(true);
+
+    // A gateway-made 403 carries CORS headers too, so the page can read it.
+    await page.getByLabel('API key').fill('wrong-key-000000000000000');
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect
+      .poll(() => errorBox().locator('.error-title').textContent())
+      .toBe(titleOf('INVALID_API_KEY'));
+    await page.context().close();
+  });
+
+  it('can be used with the keyboard alone: every control in order, upload with Enter', async () => {
+    await openPage();
+    await chooseFiles(imagePath('small.jpg'));
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    await page.getByLabel('API base URL').focus();
+    const order: string[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      if (i > 0) await page.keyboard.press('Tab');
+      order.push(
+        await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement;
+          return el.id || el.getAttribute('aria-label') || el.textContent || '';
+        }),
+      );
+    }
+    expect(order).toEqual([
+      'base-url',
+      'stage',
+      'api-key',
+      'toggle-key',
+      'file-input',
+      'Remove small.jpg',
+      'upload',
+    ]);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#summary li').count()).toBe(1);
+    await page.context().close();
+  });
+}
