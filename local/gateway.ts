@@ -7,7 +7,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { sameKey } from './api-keys.ts';
 import type {
@@ -66,6 +66,7 @@ const AWS_DEFAULTS: Record<string, { status: number; message: string }> = {
   DEFAULT_5XX: { status: 502, message: 'Internal server error' },
 };
 
+/** The page's asset types: nothing else in the static directory (tests, configs) is served. */
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -74,7 +75,6 @@ const STATIC_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
-  '.json': 'application/json',
 };
 
 interface Reply {
@@ -392,9 +392,11 @@ export function createGateway(options: GatewayOptions): Server {
   function serveStatic(pathname: string, res: ServerResponse): boolean {
     if (staticDir === undefined) return false;
     const file = normalize(join(staticDir, pathname === '/' ? 'index.html' : pathname));
-    if (!file.startsWith(staticDir) || !existsSync(file) || !statSync(file).isFile()) return false;
+    const type = STATIC_TYPES[extname(file)];
+    if (type === undefined || !file.startsWith(`${staticDir}${sep}`)) return false;
+    if (!existsSync(file) || !statSync(file).isFile()) return false;
     res.writeHead(200, {
-      'Content-Type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Type': type,
       'Cache-Control': 'no-cache',
     });
     createReadStream(file).pipe(res);

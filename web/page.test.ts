@@ -144,6 +144,35 @@ function browserTests() {
   const titleOf = (code: ErrorCode) =>
     `${ERROR_CATALOGUE[code].status} ${ERROR_CATALOGUE[code].title}`;
 
+  it('the gateway serves the page at / and only its assets', async () => {
+    const index = await fetch(`${stack.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await index.text()).toBe(readFileSync(join(WEB, 'index.html'), 'utf8'));
+    for (const [asset, type] of [
+      ['app.js', 'text/javascript; charset=utf-8'],
+      ['plan.js', 'text/javascript; charset=utf-8'],
+      ['limits.js', 'text/javascript; charset=utf-8'],
+      ['style.css', 'text/css; charset=utf-8'],
+    ]) {
+      const response = await fetch(`${stack.url}/${asset}`);
+      expect([asset, response.status, response.headers.get('content-type')]).toEqual([
+        asset,
+        200,
+        type,
+      ]);
+    }
+    // Tests and anything outside web/ fall through to the API, which knows no such route.
+    for (const path of ['/page.test.ts', '/%2e%2e/package.json', '/web/index.html']) {
+      const response = await fetch(`${stack.url}${path}`);
+      expect([path, response.status, ((await response.json()) as { code: string }).code]).toEqual([
+        path,
+        403,
+        'MISSING_AUTHENTICATION_TOKEN',
+      ]);
+    }
+  });
+
   it('uploads a photo: progress at 100%, the top label and the request id as the API gives them', async () => {
     // What the API says of this photo, asked directly.
     const form = new FormData();
@@ -384,6 +413,41 @@ function browserTests() {
     await expect
       .poll(() => errorBox().locator('.error-title').textContent())
       .toBe(titleOf('INVALID_API_KEY'));
+    await page.context().close();
+  });
+
+  it('takes images dropped on the drop zone and shows their thumbnails', async () => {
+    await openPage();
+    const bytes = [...loadImage('orientation-6.jpg')];
+    const dataTransfer = await page.evaluateHandle((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped.jpg', { type: 'image/jpeg' }));
+      return transfer;
+    }, bytes);
+    await page.dispatchEvent('#drop-zone', 'dragenter', { dataTransfer });
+    expect(await page.locator('#drop-zone').getAttribute('class')).toBe('drop-zone dragging');
+    await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer });
+    await expect
+      .poll(() => page.locator('.card .file-name').allTextContents())
+      .toEqual(['dropped.jpg']);
+    expect(await page.locator('#drop-zone').getAttribute('class')).toBe('drop-zone');
+    // The thumbnail is drawn upright (EXIF orientation 6 applied, stored 64×96, seen
+    // 96×64): red at its top left, white at its bottom right, as the fixture is meant to be seen.
+    const thumbnail = page.getByRole('img', { name: 'Preview of dropped.jpg' });
+    await expect
+      .poll(() => thumbnail.evaluate((img) => (img as HTMLImageElement).complete))
+      .toBe(true);
+    const shot = await sharp(await thumbnail.screenshot())
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) => {
+      const at = (y * shot.info.width + x) * shot.info.channels;
+      return [...shot.data.subarray(at, at + 3)].map((c) => (c > 128 ? 1 : 0)).join('');
+    };
+    expect([pixel(4, 4), pixel(shot.info.width - 5, shot.info.height - 5)]).toEqual(['100', '111']);
+    expect(await page.locator('.card .note').textContent()).toBe(
+      '96×64 px, 1.2 KB, sent as it is.',
+    );
     await page.context().close();
   });
 
