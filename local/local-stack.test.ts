@@ -369,14 +369,16 @@ describe('the local gateway around a Lambda that misbehaves', () => {
       what: 'returns over 6 MB',
       handler: () => Promise.resolve({ statusCode: 200, body: 'x'.repeat(6 * 1024 * 1024 + 1) }),
     },
-  ])('INTERNAL_ERROR through DEFAULT_5XX when the Lambda $what', async ({ handler }) => {
-    // AWS answers these with 502; the stack's DEFAULT_5XX gateway response
-    // fixes its status at 500 (no template variable could carry the original).
+  ])('502 INTEGRATION_FAILURE through DEFAULT_5XX when the Lambda $what', async ({ handler }) => {
+    // AWS answers these with 502 through DEFAULT_5XX, which the stack restyles.
     const response = await withHandler(handler);
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(502);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(await response.json()).toMatchObject({
-      code: 'INTERNAL_ERROR',
-      detail: expect.any(String),
+      code: 'INTEGRATION_FAILURE',
+      status: 502,
+      detail:
+        'API Gateway got no valid answer from its backend (it failed or returned an invalid result); the request id identifies the request in the logs.',
     });
   });
 

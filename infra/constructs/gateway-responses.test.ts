@@ -39,7 +39,7 @@ describe('gateway responses', () => {
   // Gateway response type -> the code (and so the status) clients see.
   const expected: Array<[string, ErrorCode]> = [
     ['DEFAULT_4XX', 'REQUEST_REJECTED'],
-    ['DEFAULT_5XX', 'INTERNAL_ERROR'],
+    ['DEFAULT_5XX', 'INTEGRATION_FAILURE'],
     ['INVALID_API_KEY', 'INVALID_API_KEY'],
     ['MISSING_AUTHENTICATION_TOKEN', 'MISSING_AUTHENTICATION_TOKEN'],
     ['THROTTLED', 'THROTTLED'],

@@ -33,9 +33,13 @@ export interface GatewayResponseSpec {
 export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
   { type: 'DEFAULT_4XX', code: 'REQUEST_REJECTED', detail: GATEWAY_MESSAGE },
   {
+    // In practice what reaches DEFAULT_5XX is AWS's 502 for a Lambda that
+    // failed, outlived its timeout or returned an invalid result (malformed,
+    // over 6 MB): fixed at 502 so clients see the status AWS would send.
     type: 'DEFAULT_5XX',
-    code: 'INTERNAL_ERROR',
-    detail: 'API Gateway failed; the request id identifies the request in the logs.',
+    code: 'INTEGRATION_FAILURE',
+    detail:
+      'API Gateway got no valid answer from its backend (it failed or returned an invalid result); the request id identifies the request in the logs.',
   },
   {
     type: 'INVALID_API_KEY',
