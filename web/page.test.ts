@@ -108,6 +108,8 @@ function browserTests() {
         stages: JSON.stringify([
           { stageName: 'dev' },
           { stageName: 'limited', keyRateLimitRps: 0.01, keyBurstLimit: 1 },
+          // `broken` invokes an endpoint that does not exist: a 502 from SageMaker's refusal.
+          { stageName: 'broken', endpointName: 'no-such-endpoint' },
         ]),
       },
     });
@@ -361,6 +363,25 @@ function browserTests() {
       .toBe(titleOf('THROTTLED'));
     expect(await errorBox().locator('.error-hint').textContent()).toBe(
       'Requests are coming faster than this key or stage allows. Try again in 1 second.',
+    );
+    await page.context().close();
+  });
+
+  it('a 5xx says the image is not at fault and gives the request id', async () => {
+    await openPage();
+    await page.getByLabel('Stage').fill('broken');
+    await chooseFiles(imagePath('small.jpg'));
+    const answer = page.waitForResponse((r) => r.url().endsWith('/broken/predict'));
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    const requestId = (await answer).headers()['x-request-id'];
+    await expect
+      .poll(() => errorBox().locator('.error-title').textContent())
+      .toBe(titleOf('ENDPOINT_REJECTED_REQUEST'));
+    expect(await errorBox().locator('.error-hint').textContent()).toBe(
+      'The gateway or the model failed; this is not your image. Quote the request id when you report it.',
+    );
+    expect(await errorBox().locator('.error-facts').textContent()).toBe(
+      `code ENDPOINT_REJECTED_REQUEST · request id ${requestId}`,
     );
     await page.context().close();
   });
