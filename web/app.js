@@ -197,7 +197,12 @@ function plan() {
       const allowance = shares[index] ?? 0;
       if (item.allowance !== allowance) {
         item.allowance = allowance;
-        await prepare(item);
+        try {
+          await prepare(item);
+        } catch (error) {
+          // A canvas that cannot encode (out of memory, say): this image only is refused.
+          item.problem = `${item.file.name} could not be prepared for upload: ${error instanceof Error ? error.message : String(error)}.`;
+        }
       }
       renderCard(item);
     }
