@@ -24,6 +24,7 @@ export interface EventContext {
   readonly binaryMediaTypes: readonly string[];
   readonly accountId?: string;
   readonly apiId?: string;
+  readonly resourceId?: string;
 }
 
 /** Header names and values in arrival order, grouped by the client's first casing. */
@@ -108,7 +109,7 @@ export function buildProxyEvent(
       stage: context.stage,
       requestId: context.requestId,
       requestTimeEpoch: context.requestTimeEpoch,
-      resourceId: 'local',
+      resourceId: context.resourceId ?? 'local',
       resourcePath: context.resourcePath,
     },
     body: request.body.length === 0 ? null : request.body.toString(binary ? 'base64' : 'utf8'),
