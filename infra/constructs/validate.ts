@@ -31,6 +31,22 @@ export function fail(scope: IConstruct, message: string): never {
   throw new PropsError(scope, message);
 }
 
+/** A number in [min, max] that passes `kind`'s test; tokens pass. */
+function checkRange(
+  kind: 'an integer' | 'a number',
+  scope: IConstruct,
+  name: string,
+  value: number,
+  min: number,
+  max: number,
+): void {
+  if (Token.isUnresolved(value)) return;
+  const valid = kind === 'an integer' ? Number.isInteger(value) : Number.isFinite(value);
+  if (!valid || value < min || value > max) {
+    fail(scope, `${name} must be ${kind} from ${min} to ${max}, but received ${show(value)}`);
+  }
+}
+
 /** An integer in [min, max]; tokens pass. */
 export function checkInteger(
   scope: IConstruct,
@@ -39,10 +55,7 @@ export function checkInteger(
   min: number,
   max: number,
 ): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(scope, `${name} must be an integer from ${min} to ${max}, but received ${show(value)}`);
-  }
+  checkRange('an integer', scope, name, value, min, max);
 }
 
 /** A finite number in [min, max]; tokens pass. */
@@ -53,10 +66,7 @@ export function checkNumber(
   min: number,
   max: number,
 ): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isFinite(value) || value < min || value > max) {
-    fail(scope, `${name} must be a number from ${min} to ${max}, but received ${show(value)}`);
-  }
+  checkRange('a number', scope, name, value, min, max);
 }
 
 /** A string matching `pattern` (described by `expected`); tokens pass. */
