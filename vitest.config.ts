@@ -3,16 +3,17 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
+      'shared/**/*.test.ts',
       'functions/**/*.test.ts',
       'scripts/**/*.test.ts',
       'test/**/*.test.ts',
-      'endpoint/**/*.test.ts',
+      'model-server/**/*.test.ts',
       'infra/**/*.test.ts',
       'local/**/*.test.ts',
       'web/**/*.test.ts',
     ],
     // Builds the bundled ONNX model when missing (a fresh clone): about a second.
-    globalSetup: ['endpoint/test/global-setup.ts'],
+    globalSetup: ['model-server/test/global-setup.ts'],
     environment: 'node',
     // Handler tests start a real HTTP stand-in for SageMaker; sharp work on a
     // 2-core machine is slow under parallel load, so give tests headroom.

@@ -65,7 +65,7 @@ describe('readSettings', () => {
     expect(read({ stages: JSON.stringify(stages) }).stages).toEqual(expected);
   });
 
-  it('deploys the model server from endpoint/ with model=asset, serverless by default', () => {
+  it('deploys the model server from model-server/ with model=asset, serverless by default', () => {
     expect(read({ model: 'asset', modelDataUrl: 's3://b/m.tar.gz' }).model).toEqual({
       imageAssetDirectory: MODEL_ASSET_DIRECTORY,
       mode: 'serverless',
@@ -73,7 +73,7 @@ describe('readSettings', () => {
       serverlessMemorySizeMb: 2048,
       serverlessMaxConcurrency: 5,
     });
-    expect(MODEL_ASSET_DIRECTORY).toMatch(/\/endpoint\/$/);
+    expect(MODEL_ASSET_DIRECTORY).toMatch(/\/model-server\/$/);
   });
 
   const errors: Array<[string, Record<string, unknown>, string]> = [

@@ -12,7 +12,7 @@ import type { ModelEndpointMode, ModelEndpointProps } from './constructs/model-e
  */
 
 /** Where `model: asset` builds the model server image from. */
-export const MODEL_ASSET_DIRECTORY = fileURLToPath(new URL('../endpoint/', import.meta.url));
+export const MODEL_ASSET_DIRECTORY = fileURLToPath(new URL('../model-server/', import.meta.url));
 
 /** Every context key the app reads, with its default as `-c` would spell it. */
 export const CONTEXT_DEFAULTS = {
@@ -26,7 +26,7 @@ export const CONTEXT_DEFAULTS = {
   corsOrigins: '*',
   /** The predict Lambda's architecture: arm64 or x86_64. */
   architecture: 'arm64',
-  /** none (use the existing endpoint), asset (build endpoint/Dockerfile), or an ECR image URI. */
+  /** none (use the existing endpoint), asset (build model-server/Dockerfile), or an ECR image URI. */
   model: 'none',
   /** s3:// URL of a model.tar.gz for the deployed model. */
   modelDataUrl: '',

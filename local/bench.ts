@@ -10,13 +10,13 @@
  *    translation) for that upload. Target: at most 1 ms.
  */
 import '../scripts/quiet.ts';
+import { loadConfig } from '#predict/config.ts';
 import { normaliseImage } from '#predict/image.ts';
-import { loadConfig } from '#shared/config.ts';
 import { buildMultipart, imagePath, loadImage } from '../fixtures/index.ts';
-import { readApiModel } from './api-model.ts';
-import { buildProxyEvent, eventBytes } from './event.ts';
+import { readApiModel } from './emulation/api-model.ts';
+import { buildProxyEvent, eventBytes } from './emulation/event.ts';
+import { translateResult } from './emulation/result.ts';
 import { MAX_EVENT_BYTES } from './gateway.ts';
-import { translateResult } from './result.ts';
 import { startLocalStack } from './stack.ts';
 
 const CLIENTS = 8;

@@ -17,12 +17,12 @@ import type {
   LambdaFunction,
   Route,
   Stage,
-} from './api-model.ts';
-import { buildProxyEvent, eventBytes } from './event.ts';
-import { lambdaContext } from './lambda-context.ts';
-import { type MappingContext, mapParameter, renderTemplate } from './mapping.ts';
-import { translateResult } from './result.ts';
-import { type Clock, Quota, TokenBucket } from './throttle.ts';
+} from './emulation/api-model.ts';
+import { buildProxyEvent, eventBytes } from './emulation/event.ts';
+import { lambdaContext } from './emulation/lambda-context.ts';
+import { type MappingContext, mapParameter, renderTemplate } from './emulation/mapping.ts';
+import { translateResult } from './emulation/result.ts';
+import { type Clock, Quota, TokenBucket } from './emulation/throttle.ts';
 
 /** API Gateway's payload limit (it cannot be raised). */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;

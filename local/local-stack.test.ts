@@ -7,7 +7,7 @@ import FormDataPackage from 'form-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePath, loadImage } from '../fixtures/index.ts';
 import { synthesizeTemplate } from '../infra/app.ts';
-import { readApiModel } from './api-model.ts';
+import { readApiModel } from './emulation/api-model.ts';
 import { createGateway } from './gateway.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
@@ -303,7 +303,7 @@ describe('the local gateway against other backends', () => {
   it('a wrong binaryMediaTypes corrupts the upload locally exactly as deployed: 400 BINARY_BODY_NOT_ENCODED', async () => {
     const model = readApiModel(synthesizeTemplate());
     const { createHandler } = await import('#predict/handler.ts');
-    const { loadConfig } = await import('#shared/config.ts');
+    const { loadConfig } = await import('#predict/config.ts');
     const server = createGateway({
       model: { ...model, binaryMediaTypes: ['image/png'] },
       apiKey: KEY,

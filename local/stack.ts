@@ -3,11 +3,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
-import { loadConfig } from '#shared/config.ts';
 import { synthesizeTemplate } from '../infra/app.ts';
-import { readApiModel } from './api-model.ts';
+import { readApiModel } from './emulation/api-model.ts';
 import { createGateway, type LambdaHandler } from './gateway.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -98,17 +98,21 @@ function stopChild(child: ChildProcess): Promise<void> {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const modelLog = options.modelLog ?? (() => undefined);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'endpoint', 'main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(options.modelPort),
-      HOST: '127.0.0.1',
-      MODEL_SERVER_MODE: 'local',
-      ...options.modelEnv,
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'model-server', 'main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(options.modelPort),
+        HOST: '127.0.0.1',
+        MODEL_SERVER_MODE: 'local',
+        ...options.modelEnv,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   try {
     const modelUrl = await listeningUrl(child, modelLog);
     const template = synthesizeTemplate(options.context ?? {});

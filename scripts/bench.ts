@@ -22,9 +22,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import busboy from 'busboy';
 import sharp from 'sharp';
 import { buildMultipart, eventFor, type ImageName, loadImage } from '../fixtures/index.ts';
+import { loadConfig } from '../functions/predict/config.ts';
 import { createHandler } from '../functions/predict/handler.ts';
 import { createRuntimeClient, type RuntimeClient } from '../functions/predict/invoke.ts';
-import { loadConfig } from '../functions/shared/config.ts';
 import { lambdaContext, useLocalSageMaker } from '../test/lambda.ts';
 import { SageMakerStub } from '../test/sagemaker-stub.ts';
 

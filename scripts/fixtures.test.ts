@@ -12,7 +12,7 @@ import {
   loadEvent,
   loadImage,
 } from '../fixtures/index.ts';
-import { sniffImage } from '../functions/predict/sniff.ts';
+import { sniffImage } from '../shared/image-format.ts';
 import { generateFixtures } from './fixtures.ts';
 
 const names = Object.keys(IMAGES) as ImageName[];

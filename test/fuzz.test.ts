@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartBoundary } from '#predict/content-type.ts';
-import { parseMultipart } from '#predict/multipart.ts';
-import { loadConfig } from '#shared/config.ts';
+import { loadConfig } from '#predict/config.ts';
 import { ERROR_CATALOGUE, isGatewayError } from '#shared/errors.ts';
+import { parseMultipart } from '#shared/multipart.ts';
+import { multipartBoundary } from '#shared/multipart-boundary.ts';
 import { buildMultipart, eventFor, loadImage } from '../fixtures/index.ts';
 import { handlerWith, lambdaContext, useLocalSageMaker } from './lambda.ts';
 import { SageMakerStub } from './sagemaker-stub.ts';

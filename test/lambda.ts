@@ -1,7 +1,7 @@
+import { loadConfig } from '#predict/config.ts';
 import { createHandler, type PredictHandler } from '#predict/handler.ts';
 import { createRuntimeClient, type RuntimeClient } from '#predict/invoke.ts';
-import { loadConfig } from '#shared/config.ts';
-import { lambdaContext } from '../local/lambda-context.ts';
+import { lambdaContext } from '../local/emulation/lambda-context.ts';
 
 export { lambdaContext };
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, ENV } from '#shared/env.ts';
 import { ERROR_CATALOGUE, ERROR_CODES } from '#shared/errors.ts';
+import { DEFAULTS, ENV } from '#shared/predict-env.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 

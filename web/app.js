@@ -296,7 +296,7 @@ function outcomeOf(item) {
 
 /**
  * @param {Item} item
- * @param {import('../functions/shared/contract.ts').ImageResult} result
+ * @param {import('../shared/contract.ts').ImageResult} result
  */
 function renderResult(item, result) {
   const outcome = outcomeOf(item);
@@ -304,9 +304,7 @@ function renderResult(item, result) {
   item.card.dataset.state = 'done';
   const predictions = result.predictions ?? [];
   if (predictions.length > 0) {
-    const top = /** @type {import('../functions/shared/contract.ts').Prediction} */ (
-      predictions[0]
-    );
+    const top = /** @type {import('../shared/contract.ts').Prediction} */ (predictions[0]);
     const topLine = element('p', 'top-label');
     topLine.append(
       'Top label: ',
@@ -476,7 +474,7 @@ async function upload() {
  * @param {number} roundTrip
  */
 function onSuccess(xhr, sent, roundTrip) {
-  /** @type {import('../functions/shared/contract.ts').PredictResponse} */
+  /** @type {import('../shared/contract.ts').PredictResponse} */
   let body;
   try {
     body = JSON.parse(xhr.responseText);

@@ -15,8 +15,8 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePath, loadImage } from '../fixtures/index.ts';
-import { ERROR_CATALOGUE, type ErrorCode } from '../functions/shared/errors.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from '../shared/errors.ts';
 import { PART_OVERHEAD_BYTES, REQUEST_BODY_BUDGET_BYTES } from './limits.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

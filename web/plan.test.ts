@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ALLOWED_IMAGE_FORMATS, IMAGE_FIELD } from '../functions/shared/contract.ts';
-import { DEFAULTS } from '../functions/shared/env.ts';
-import { MAX_EVENT_BYTES } from '../local/gateway.ts';
+import { LAMBDA_MAX_EVENT_BYTES as MAX_EVENT_BYTES } from '../shared/aws-facts.ts';
+import { ALLOWED_IMAGE_FORMATS, IMAGE_FIELD } from '../shared/contract.ts';
+import { DEFAULTS } from '../shared/predict-env.ts';
 import * as limits from './limits.js';
 import {
   allowances,

@@ -1,18 +1,19 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { type Config, isEndpointName, loadConfig } from '#shared/config.ts';
+import { isEndpointName } from '#shared/aws-facts.ts';
 import { ENDPOINT_NAME_STAGE_VARIABLE, REQUEST_HEADERS } from '#shared/contract.ts';
+import { buildCustomAttributes } from '#shared/custom-attributes.ts';
 import { GatewayError, isGatewayError } from '#shared/errors.ts';
-import { buildCustomAttributes } from './attributes.ts';
+import { parseMultipart, type UploadedImage } from '#shared/multipart.ts';
+import { multipartBoundary } from '#shared/multipart-boundary.ts';
 import { mapLimit } from './concurrency.ts';
-import { multipartBoundary } from './content-type.ts';
-import { corsHeaders, errorResult, type Headers, jsonResult } from './http.ts';
+import { type Config, loadConfig } from './config.ts';
 import { type NormalisedImage, normaliseImage } from './image.ts';
 import { createRuntimeClient, deadlineFrom, invokeEndpoint, type RuntimeClient } from './invoke.ts';
-import { parseMultipart, type UploadedImage } from './multipart.ts';
 import { logger, recordRequest } from './observability.ts';
 import { mapModelOutput } from './output.ts';
 import { encodePayload } from './payload.ts';
-import { decodeBody, headerValue, resolveRequestId } from './request.ts';
+import { corsHeaders, errorResult, type Headers, jsonResult } from './proxy-result.ts';
+import { decodeBody, eventHeader, resolveRequestId } from './request.ts';
 import { buildResponse, type ImageOutcome } from './response.ts';
 
 /** What one container holds across invocations. */
@@ -57,8 +58,8 @@ export function createHandler(setup: () => Runtime): PredictHandler {
     let images = 0;
     try {
       const { config, client } = setup();
-      headers = corsHeaders(headerValue(event, 'origin'), config.corsAllowOrigins);
-      requestId = resolveRequestId(headerValue(event, REQUEST_HEADERS.requestId), gatewayRequestId);
+      headers = corsHeaders(eventHeader(event, 'origin'), config.corsAllowOrigins);
+      requestId = resolveRequestId(eventHeader(event, REQUEST_HEADERS.requestId), gatewayRequestId);
       logger.setCorrelationId(requestId);
       const deadline = deadlineFrom(context.getRemainingTimeInMillis(), config.deadlineMarginMs);
       const endpointName =
@@ -75,11 +76,11 @@ export function createHandler(setup: () => Runtime): PredictHandler {
       let mark = performance.now();
       const body = decodeBody(event);
       bytesIn = body.length;
-      const boundary = multipartBoundary(headerValue(event, 'content-type'));
+      const boundary = multipartBoundary(eventHeader(event, 'content-type'));
       const upload = await parseMultipart(body, boundary, config.limits);
       images = upload.images.length;
       const customAttributes = buildCustomAttributes(
-        headerValue(event, REQUEST_HEADERS.clientId),
+        eventHeader(event, REQUEST_HEADERS.clientId),
         upload.fields,
       );
       timings.parse = performance.now() - mark;

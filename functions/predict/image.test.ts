@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '#shared/config.ts';
+import { loadConfig } from '#predict/config.ts';
 import { loadImage } from '../../fixtures/index.ts';
 import { normaliseImage } from './image.ts';
 

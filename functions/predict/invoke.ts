@@ -3,6 +3,7 @@ import {
   type InvokeEndpointCommandOutput,
   SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
+import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '#shared/aws-facts.ts';
 import { GatewayError } from '#shared/errors.ts';
 import type { Payload } from './payload.ts';
 
@@ -14,14 +15,33 @@ export interface RuntimeClient {
   ): Promise<InvokeEndpointCommandOutput>;
 }
 
+/** Where the client sends InvokeEndpoint calls, when not where the AWS environment says. */
+export interface RuntimeClientOptions {
+  /**
+   * Base URL of a SageMaker Runtime API, e.g. the local model server.
+   * @default - the standard AWS resolution: AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME,
+   * AWS_ENDPOINT_URL, else `https://runtime.sagemaker.{region}.amazonaws.com`
+   */
+  readonly endpoint?: string;
+  /** @default - AWS_REGION and the rest of the AWS region chain */
+  readonly region?: string;
+  /** @default - the AWS credential chain (the Lambda's role when deployed) */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
 /**
  * The container's one client. Retries are the gateway's own (bounded, only
  * for throttling and 503, inside the deadline), so the SDK makes one attempt.
- * Region, credentials and AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME come from the
- * standard AWS environment.
+ * Deployed, everything comes from the Lambda's AWS environment; the local
+ * stack and tests pass the local endpoint, a region and dummy credentials.
  */
-export function createRuntimeClient(): SageMakerRuntimeClient {
-  return new SageMakerRuntimeClient({ maxAttempts: 1 });
+export function createRuntimeClient(options: RuntimeClientOptions = {}): SageMakerRuntimeClient {
+  return new SageMakerRuntimeClient({
+    maxAttempts: 1,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
+  });
 }
 
 /** When the invocation phase must be over, and the signal that enforces it. */
@@ -31,16 +51,16 @@ export interface Deadline {
   readonly signal: AbortSignal;
 }
 
-/** API Gateway's integration timeout: an answer later than this is never seen. */
-export const API_GATEWAY_TIMEOUT_MS = 29_000;
-
 /**
  * A deadline `marginMs` before the earlier of the Lambda's own timeout and
  * API Gateway's, so a slow model yields our 504 and logs rather than a
  * killed function or API Gateway's bare timeout.
  */
 export function deadlineFrom(remainingMs: number, marginMs: number): Deadline {
-  const budgetMs = Math.max(1, Math.min(remainingMs, API_GATEWAY_TIMEOUT_MS) - marginMs);
+  const budgetMs = Math.max(
+    1,
+    Math.min(remainingMs, API_GATEWAY_INTEGRATION_TIMEOUT_MS) - marginMs,
+  );
   return { atEpochMs: Date.now() + budgetMs, budgetMs, signal: AbortSignal.timeout(budgetMs) };
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IMAGE_FIELD } from '#shared/contract.ts';
-import type { EndpointContentType } from '#shared/env.ts';
-import type { TextField } from './multipart.ts';
+import type { TextField } from '#shared/multipart.ts';
+import type { EndpointContentType } from '#shared/predict-env.ts';
 
 export interface Payload {
   readonly body: Buffer;

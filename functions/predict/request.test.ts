@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, headerValue, resolveRequestId } from './request.ts';
+import { decodeBody, eventHeader, resolveRequestId } from './request.ts';
 
 function event(fields: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent {
   return {
@@ -12,7 +12,7 @@ function event(fields: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent {
   } as APIGatewayProxyEvent;
 }
 
-describe('headerValue', () => {
+describe('eventHeader', () => {
   it.each([
     {
       what: 'client casing in headers',
@@ -41,7 +41,7 @@ describe('headerValue', () => {
     },
     { what: 'absent', e: event({ headers: { Other: 'x' } }), expected: undefined },
   ])('$what', ({ e, expected }) => {
-    expect(headerValue(e, 'content-type')).toBe(expected);
+    expect(eventHeader(e, 'content-type')).toBe(expected);
   });
 });
 

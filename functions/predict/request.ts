@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { isInferenceId, SAGEMAKER_INFERENCE_ID_MAX_CHARS } from '#shared/aws-facts.ts';
 import { GatewayError } from '#shared/errors.ts';
 
 /**
@@ -6,7 +7,7 @@ import { GatewayError } from '#shared/errors.ts';
  * casing in both `headers` and `multiValueHeaders`, and either may be null
  * (test consoles, direct invocations).
  */
-export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+export function eventHeader(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === wanted && value !== undefined) return value;
@@ -47,19 +48,16 @@ export function decodeBody(event: APIGatewayProxyEvent): Buffer {
   return Buffer.from(body, 'utf8');
 }
 
-// SageMaker's InferenceId: 1..64 printable characters, not starting with a space.
-const INFERENCE_ID = /^[\x21-\x7e][\x20-\x7e]{0,63}$/;
-
 /**
  * The request id used everywhere: the client's `X-Request-Id` when it is a
  * valid SageMaker InferenceId, else API Gateway's own request id.
  */
 export function resolveRequestId(clientValue: string | undefined, gatewayId: string): string {
   if (clientValue === undefined) return gatewayId;
-  if (!INFERENCE_ID.test(clientValue)) {
+  if (!isInferenceId(clientValue)) {
     throw new GatewayError(
       'INVALID_REQUEST_ID',
-      'X-Request-Id must be 1 to 64 printable ASCII characters, not starting with a space.',
+      `X-Request-Id must be 1 to ${SAGEMAKER_INFERENCE_ID_MAX_CHARS} printable ASCII characters, not starting with a space.`,
     );
   }
   return clientValue;

@@ -1,6 +1,6 @@
 import type { ImageResult, PredictResponse } from '#shared/contract.ts';
+import type { UploadedImage } from '#shared/multipart.ts';
 import type { NormalisedImage } from './image.ts';
-import type { UploadedImage } from './multipart.ts';
 import type { ModelOutput } from './output.ts';
 import type { Payload } from './payload.ts';
 

@@ -4,7 +4,7 @@ import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { BINARY_MEDIA_TYPES } from '#shared/contract.ts';
-import { ENV } from '#shared/env.ts';
+import { ENV } from '#shared/predict-env.ts';
 import { onlyResource, policyStatements, readable, resourcesOf, testStack } from '../testing.ts';
 import { ImageInferenceApi, type ImageInferenceApiProps } from './image-inference-api.ts';
 import { PropsError } from './validate.ts';
@@ -242,7 +242,7 @@ describe('ImageInferenceApi: the predict function', () => {
     expect(fn.Timeout).toBe(20);
   });
 
-  it('gets its environment from the names the handler reads (functions/shared/env.ts)', () => {
+  it('gets its environment from the names the handler reads (shared/predict-env.ts)', () => {
     const fn = onlyResource(
       synth({ functionEnvironment: { maxFiles: 3, resizeFit: 'contain', modelLabels: 'a,b' } }),
       'AWS::Lambda::Function',

@@ -6,9 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { isEndpointName } from '#shared/config.ts';
+import { isEndpointName } from '#shared/aws-facts.ts';
 import { BINARY_MEDIA_TYPES, EXPOSED_HEADERS } from '#shared/contract.ts';
-import { type ConfigKey, DEFAULTS, ENV } from '#shared/env.ts';
+import { type ConfigKey, DEFAULTS, ENV } from '#shared/predict-env.ts';
 import { endpointArn } from './arns.ts';
 import { CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, corsResponseHeaders } from './cors.ts';
 import { GATEWAY_RESPONSES, renderGatewayResponse } from './gateway-responses.ts';
@@ -98,7 +98,7 @@ export interface ImageInferenceApiProps {
   /**
    * Request types that reach the Lambda base64-encoded (and pass through
    * `/invocations` as bytes). Must cover `multipart/form-data`.
-   * @default BINARY_MEDIA_TYPES (functions/shared/contract.ts)
+   * @default BINARY_MEDIA_TYPES (shared/contract.ts)
    */
   readonly binaryMediaTypes?: readonly string[];
   /**
@@ -118,7 +118,7 @@ export interface ImageInferenceApiProps {
    */
   readonly timeout?: Duration;
   /**
-   * Further handler settings, by config key (functions/shared/env.ts). The
+   * Further handler settings, by config key (shared/predict-env.ts). The
    * endpoint name and the CORS origins come from their own props.
    * @default - the handler's defaults
    */

@@ -5,7 +5,7 @@ import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { isEndpointName } from '#shared/config.ts';
+import { isEndpointName } from '#shared/aws-facts.ts';
 import { ecrRepositoryArn, endpointArn, s3ObjectArn, sageMakerLogGroupArn } from './arns.ts';
 import { checkInteger, checkPattern, fail, show } from './validate.ts';
 

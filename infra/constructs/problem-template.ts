@@ -3,7 +3,7 @@ import { type Problem, problemType } from '#shared/problem.ts';
 
 /**
  * API Gateway mapping templates that render the project's problem+json
- * (functions/shared/problem.ts) for errors API Gateway makes itself: gateway
+ * (shared/problem.ts) for errors API Gateway makes itself: gateway
  * responses and the passthrough route's integration responses.
  */
 

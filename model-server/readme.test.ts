@@ -1,5 +1,5 @@
 /**
- * endpoint/README.md documents every environment variable (with its
+ * model-server/README.md documents every environment variable (with its
  * default), every fault attribute and every injectable Runtime error.
  */
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ function row(name: string): string[] | undefined {
     .map((cell) => cell.trim());
 }
 
-describe('endpoint/README.md', () => {
+describe('model-server/README.md', () => {
   it.each(Object.values(ENDPOINT_ENV))('has a table row for %s', (name) => {
     expect(row(name)).toBeDefined();
   });

@@ -22,7 +22,7 @@ export type InvalidResult =
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function headerValue(value: unknown): string | undefined {
+function headerText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
@@ -64,14 +64,14 @@ export function translateResult(
   const multi = (r.multiValueHeaders ?? {}) as Record<string, unknown>;
   const multiNames = new Set(Object.keys(multi).map((name) => name.toLowerCase()));
   for (const [name, value] of Object.entries((r.headers ?? {}) as Record<string, unknown>)) {
-    const text = headerValue(value);
+    const text = headerText(value);
     if (text === undefined) return { invalid: 'a header value is not a string' };
     if (!multiNames.has(name.toLowerCase())) headers.push([name, text]);
   }
   for (const [name, values] of Object.entries(multi)) {
     if (!Array.isArray(values)) return { invalid: 'a header value is not a string' };
     for (const value of values) {
-      const text = headerValue(value);
+      const text = headerText(value);
       if (text === undefined) return { invalid: 'a header value is not a string' };
       headers.push([name, text]);
     }

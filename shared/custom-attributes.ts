@@ -1,8 +1,6 @@
-import { GatewayError } from '#shared/errors.ts';
+import { SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS } from './aws-facts.ts';
+import { GatewayError } from './errors.ts';
 import type { TextField } from './multipart.ts';
-
-/** SageMaker's limit for X-Amzn-SageMaker-Custom-Attributes (visible US-ASCII characters). */
-export const CUSTOM_ATTRIBUTES_MAX_CHARS = 1024;
 
 /** Attribute name under which the X-Client-Id header travels. */
 export const CLIENT_ID_ATTRIBUTE = 'client-id';
@@ -24,16 +22,19 @@ export function buildCustomAttributes(
   }
   if (pairs.length === 0) return undefined;
   const value = pairs.join(';');
-  if (value.length > CUSTOM_ATTRIBUTES_MAX_CHARS) {
+  if (value.length > SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS) {
     throw new GatewayError(
       'CUSTOM_ATTRIBUTES_TOO_LONG',
-      `The text fields and X-Client-Id encode to ${value.length} characters of custom attributes; SageMaker allows ${CUSTOM_ATTRIBUTES_MAX_CHARS}.`,
+      `The text fields and X-Client-Id encode to ${value.length} characters of custom attributes; SageMaker allows ${SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS}.`,
     );
   }
   return value;
 }
 
-/** Reverses buildCustomAttributes (used by model servers and tests). */
+/**
+ * Reverses buildCustomAttributes: the pairs a model container reads.
+ * @throws URIError when a name or value is not valid percent-encoding
+ */
 export function parseCustomAttributes(value: string): Array<[string, string]> {
   if (value === '') return [];
   return value.split(';').map((pair) => {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildCustomAttributes,
-  CUSTOM_ATTRIBUTES_MAX_CHARS,
-  parseCustomAttributes,
-} from './attributes.ts';
+import { SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS as CUSTOM_ATTRIBUTES_MAX_CHARS } from './aws-facts.ts';
+import { buildCustomAttributes, parseCustomAttributes } from './custom-attributes.ts';
 
 describe('buildCustomAttributes', () => {
   it.each([

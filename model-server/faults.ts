@@ -5,7 +5,7 @@
  * which the gateway forwards from form fields, so a developer can provoke
  * each failure end to end without restarting anything.
  */
-import { parseCustomAttributes } from '#predict/attributes.ts';
+import { parseCustomAttributes } from '#shared/custom-attributes.ts';
 import { RUNTIME_ERROR_NAMES, type RuntimeErrorName } from './aws-errors.ts';
 
 /**

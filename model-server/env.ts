@@ -1,6 +1,6 @@
 /**
  * Environment variables of the model server and their defaults: the one
- * list the config loader, the Dockerfile and endpoint/README.md use.
+ * list the config loader, the Dockerfile and model-server/README.md use.
  */
 export const ENDPOINT_ENV = {
   /** Port of the HTTP server (SageMaker requires 8080 in a container). */

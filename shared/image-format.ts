@@ -1,4 +1,4 @@
-import { ALLOWED_IMAGE_FORMATS } from '#shared/contract.ts';
+import { ALLOWED_IMAGE_FORMATS } from './contract.ts';
 
 /** What the first bytes of a file say it is, whatever name or type it was sent with. */
 export interface Sniffed {

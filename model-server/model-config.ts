@@ -2,7 +2,7 @@
  * The classifier description the server loads: which .onnx file, its
  * labels, and how an image becomes its input tensor. One JSON file
  * (`classifier.json`) next to the model, so any ONNX classifier can be
- * dropped in without code: see endpoint/README.md.
+ * dropped in without code: see model-server/README.md.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GatewayError } from '#shared/errors.ts';
-import { multipartBoundary } from './content-type.ts';
+import type { GatewayError } from './errors.ts';
+import { multipartBoundary } from './multipart-boundary.ts';
 
 describe('multipartBoundary', () => {
   it.each([

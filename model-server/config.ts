@@ -3,7 +3,7 @@
  * Validated once at start-up; messages name the variable, the value and what
  * was expected.
  */
-import { isEndpointName } from '#shared/config.ts';
+import { isEndpointName } from '#shared/aws-facts.ts';
 import {
   ENDPOINT_DEFAULTS,
   ENDPOINT_ENV,

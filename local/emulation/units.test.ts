@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameKey } from './api-keys.ts';
+import { sameKey } from '../api-keys.ts';
 import { buildProxyEvent, eventBytes } from './event.ts';
 import { renderTemplate } from './mapping.ts';
 import { firstAcceptedType, matchesMediaType } from './media-types.ts';

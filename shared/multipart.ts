@@ -1,7 +1,25 @@
 import busboy from 'busboy';
-import type { UploadLimits } from '#shared/config.ts';
-import { IMAGE_FIELD } from '#shared/contract.ts';
-import { GatewayError } from '#shared/errors.ts';
+import { IMAGE_FIELD } from './contract.ts';
+import { GatewayError } from './errors.ts';
+
+/**
+ * What one multipart body may hold. busboy defaults most limits to
+ * Infinity, so the caller must set every one.
+ */
+export interface MultipartLimits {
+  /** Files in the body. */
+  readonly maxFiles: number;
+  /** Bytes per file. */
+  readonly maxFileBytes: number;
+  /** Text fields in the body. */
+  readonly maxFields: number;
+  /** Bytes per text field. */
+  readonly maxFieldBytes: number;
+  /** Parts (files and fields). */
+  readonly maxParts: number;
+  /** Header lines per part. */
+  readonly maxPartHeaderPairs: number;
+}
 
 /** One uploaded image file, in upload order. */
 export interface UploadedImage {
@@ -9,7 +27,6 @@ export interface UploadedImage {
   readonly part: string;
   readonly field: string;
   readonly filename: string | null;
-  readonly declaredType: string;
   readonly bytes: Buffer;
 }
 
@@ -32,7 +49,7 @@ export interface Upload {
 export function parseMultipart(
   body: Buffer,
   boundary: string,
-  limits: UploadLimits,
+  limits: MultipartLimits,
 ): Promise<Upload> {
   return new Promise((resolve, reject) => {
     // Busboy skips parts without a form-data Content-Disposition and does not
@@ -114,7 +131,6 @@ export function parseMultipart(
             part,
             field,
             filename,
-            declaredType: info.mimeType,
             bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
           });
         }

@@ -45,7 +45,7 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-describe('endpoint/main.ts', () => {
+describe('model-server/main.ts', () => {
   it('fails /ping while the model loads, then serves, and stops on SIGTERM', async () => {
     const { child, url } = await start({ FAULT_LOAD_DELAY_MS: '500' });
     const first = await fetch(`${url}/ping`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IMAGES, type ImageName, loadImage } from '../../fixtures/index.ts';
-import { ALLOWED_DESCRIPTION, sniffImage } from './sniff.ts';
+import { IMAGES, type ImageName, loadImage } from '../fixtures/index.ts';
+import { ALLOWED_DESCRIPTION, sniffImage } from './image-format.ts';
 
 const bytes = (...values: Array<number | string>) =>
   Buffer.concat(

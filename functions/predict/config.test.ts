@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '#shared/predict-env.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { DEFAULTS } from './env.ts';
 
 const base = { SAGEMAKER_ENDPOINT_NAME: 'my-endpoint' };
 

@@ -88,7 +88,7 @@ async function benchInference(configPath: string, image: Buffer): Promise<void> 
   line('decode + resize + normalise, 224 px JPEG (median)', `${median(decode).toFixed(2)} ms`);
 }
 
-/** Starts endpoint/main.ts in its own process, as `npm start` does; resolves with its URL. */
+/** Starts model-server/main.ts in its own process, as `npm start` does; resolves with its URL. */
 async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', main], {

@@ -1,4 +1,4 @@
-import { GatewayError } from '#shared/errors.ts';
+import { GatewayError } from './errors.ts';
 
 // RFC 2046 bcharsnospace; a space is allowed inside, never last.
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;

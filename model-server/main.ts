@@ -1,5 +1,5 @@
 /**
- * Starts the model server from the environment: `tsx endpoint/main.ts`
+ * Starts the model server from the environment: `tsx model-server/main.ts`
  * locally, `serve` in the container. With no MODEL_CONFIG it serves the
  * bundled nsfwjs model, building it first when the cache has none.
  */

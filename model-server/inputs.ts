@@ -5,10 +5,11 @@
  *   passthrough route forwards client uploads as they are);
  * - `application/json`: `{"instances": [{"b64": "..."}, ...]}`, a batch.
  */
-import { multipartBoundary } from '#predict/content-type.ts';
-import { parseMultipart } from '#predict/multipart.ts';
+
 import { IMAGE_FIELD } from '#shared/contract.ts';
 import { isGatewayError } from '#shared/errors.ts';
+import { parseMultipart } from '#shared/multipart.ts';
+import { multipartBoundary } from '#shared/multipart-boundary.ts';
 import { InvocationError } from './errors.ts';
 
 /** Content types whose body is one image. */
@@ -97,8 +98,6 @@ async function parseForm(
       maxFieldBytes: 4096,
       maxParts: limits.maxBatchSize + 64,
       maxPartHeaderPairs: 8,
-      // Pixels are checked when decoding (preprocess.ts).
-      maxInputPixels: Number.MAX_SAFE_INTEGER,
     });
     return {
       batch: upload.images.length > 1,

@@ -1,0 +1,132 @@
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+  API_GATEWAY_MAX_REQUEST_BYTES,
+  ENDPOINT_NAME_RULE,
+  isEndpointName,
+} from '#shared/aws-facts.ts';
+import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
+import type { MultipartLimits } from '#shared/multipart.ts';
+import {
+  DEFAULTS,
+  ENDPOINT_CONTENT_TYPES,
+  ENV,
+  type EndpointContentType,
+  RESIZE_FITS,
+  type ResizeFit,
+} from '#shared/predict-env.ts';
+
+/** Limits of one upload, enforced while parsing and decoding. */
+export interface UploadLimits extends MultipartLimits {
+  readonly maxInputPixels: number;
+}
+
+/** How an image is turned into what the model receives. */
+export interface NormaliseOptions {
+  readonly widthPx: number;
+  readonly heightPx: number;
+  readonly fit: ResizeFit;
+  readonly background: string;
+  readonly jpegQuality: number;
+  readonly maxInputPixels: number;
+}
+
+export interface Config {
+  readonly endpointName: string;
+  readonly targetVariant: string | undefined;
+  readonly endpointContentType: EndpointContentType;
+  readonly limits: UploadLimits;
+  readonly normalise: NormaliseOptions;
+  readonly modelLabels: readonly string[];
+  readonly topK: number;
+  readonly invokeConcurrency: number;
+  readonly invokeMaxAttempts: number;
+  readonly deadlineMarginMs: number;
+  readonly retryAfterSeconds: number;
+  readonly corsAllowOrigins: readonly string[];
+}
+
+export { ConfigError };
+
+/**
+ * Reads and validates the function's configuration. Called once per container
+ * (cold start); messages name the variable, the value and what was expected.
+ * @throws ConfigError when a variable is unset where required, or invalid
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Config {
+  const read = new Settings(environment(env));
+  const endpointName = read.optionalString(ENV.endpointName);
+  if (endpointName === undefined) {
+    throw new ConfigError(
+      `Environment variable ${ENV.endpointName} must name the SageMaker endpoint, but it is not set`,
+    );
+  }
+  if (!isEndpointName(endpointName)) {
+    read.fail(ENV.endpointName, endpointName, `a SageMaker endpoint name (${ENDPOINT_NAME_RULE})`);
+  }
+  const targetVariant = read.optionalString(ENV.targetVariant);
+  if (targetVariant !== undefined && !isEndpointName(targetVariant)) {
+    read.fail(
+      ENV.targetVariant,
+      targetVariant,
+      `a production variant name (${ENDPOINT_NAME_RULE})`,
+    );
+  }
+  const background = read.string(ENV.flattenBackground, DEFAULTS.flattenBackground);
+  if (!/^#[0-9a-fA-F]{6}$/.test(background)) {
+    read.fail(ENV.flattenBackground, background, 'a colour as #rrggbb');
+  }
+  const modelLabels = read.list(ENV.modelLabels, DEFAULTS.modelLabels);
+  if (new Set(modelLabels).size !== modelLabels.length) {
+    read.fail(
+      ENV.modelLabels,
+      read.optionalString(ENV.modelLabels),
+      'a comma-separated list of distinct labels',
+    );
+  }
+  const corsAllowOrigins = read.list(ENV.corsAllowOrigins, DEFAULTS.corsAllowOrigins);
+  for (const origin of corsAllowOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      read.fail(ENV.corsAllowOrigins, origin, '* or origins like https://example.com (no path)');
+    }
+  }
+  const integer = (key: keyof typeof DEFAULTS & keyof typeof ENV, min: number, max: number) =>
+    read.integer(ENV[key], DEFAULTS[key] as number, min, max);
+  const maxInputPixels = integer('maxInputPixels', 1, 2 ** 32 - 1);
+  return Object.freeze({
+    endpointName,
+    targetVariant,
+    endpointContentType: read.oneOf<EndpointContentType>(
+      ENV.endpointContentType,
+      ENDPOINT_CONTENT_TYPES,
+      DEFAULTS.endpointContentType,
+    ),
+    limits: Object.freeze({
+      maxFiles: integer('maxFiles', 1, 64),
+      // No file can be larger than the request API Gateway lets through.
+      maxFileBytes: integer('maxFileBytes', 1, API_GATEWAY_MAX_REQUEST_BYTES),
+      maxFields: integer('maxFields', 0, 256),
+      maxFieldBytes: integer('maxFieldBytes', 1, 1024 * 1024),
+      maxParts: integer('maxParts', 1, 512),
+      maxPartHeaderPairs: integer('maxPartHeaderPairs', 1, 64),
+      maxInputPixels,
+    }),
+    normalise: Object.freeze({
+      widthPx: integer('modelInputWidthPx', 1, 4096),
+      heightPx: integer('modelInputHeightPx', 1, 4096),
+      fit: read.oneOf<ResizeFit>(ENV.resizeFit, RESIZE_FITS, DEFAULTS.resizeFit),
+      background: background.toLowerCase(),
+      jpegQuality: integer('jpegQuality', 1, 100),
+      maxInputPixels,
+    }),
+    modelLabels,
+    topK: integer('topK', 1, 1000),
+    invokeConcurrency: integer('invokeConcurrency', 1, 64),
+    invokeMaxAttempts: integer('invokeMaxAttempts', 1, 10),
+    // Leaves at least a second for the model inside API Gateway's timeout.
+    deadlineMarginMs: integer('deadlineMarginMs', 0, API_GATEWAY_INTEGRATION_TIMEOUT_MS - 1000),
+    retryAfterSeconds: integer('retryAfterSeconds', 1, 3600),
+    corsAllowOrigins,
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The limits and naming rules of the AWS services this project deploys to,
+ * defined once. The Lambda, the model server, the CDK app and the local
+ * emulation all import them; messages interpolate these constants rather
+ * than restating a number. Each carries its source. Facts marked
+ * *observed* come from users' reports rather than AWS documentation.
+ */
+
+const MiB = 1024 * 1024;
+
+// --- API Gateway (REST API) -------------------------------------------------
+
+/**
+ * The largest request payload a REST API accepts: 10 MB, not adjustable.
+ * Source: API Gateway developer guide, "Amazon API Gateway quotas" (REST
+ * APIs: payload size).
+ */
+export const API_GATEWAY_MAX_REQUEST_BYTES = 10 * MiB;
+
+/**
+ * The default (and, for edge-optimised and private APIs, the largest)
+ * integration timeout: 29 s. Source: API Gateway developer guide, "Amazon API
+ * Gateway quotas" (integration timeout 50 ms - 29 s).
+ */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
+
+/**
+ * API key values API Gateway accepts: 20 to 128 characters. Source: API
+ * Gateway API reference, CreateApiKey `value`.
+ */
+export const API_KEY_MIN_CHARS = 20;
+export const API_KEY_MAX_CHARS = 128;
+
+/** A value API Gateway accepts as an API key: 20..128 printable ASCII characters. */
+export function isApiKeyValue(value: string): boolean {
+  return (
+    value.length >= API_KEY_MIN_CHARS &&
+    value.length <= API_KEY_MAX_CHARS &&
+    /^[\x21-\x7e]+$/.test(value)
+  );
+}
+
+// --- Lambda -------------------------------------------------------------------
+
+/**
+ * A synchronous invocation's request event (the proxy event, body
+ * base64-encoded inside it) and its response are each at most 6 MB. Source:
+ * Lambda developer guide, "Lambda quotas" (invocation payload, synchronous).
+ */
+export const LAMBDA_MAX_EVENT_BYTES = 6 * MiB;
+export const LAMBDA_MAX_RESPONSE_BYTES = 6 * MiB;
+
+// --- SageMaker Runtime InvokeEndpoint ------------------------------------------
+
+/**
+ * InvokeEndpoint's request body limit: 6 MB (6,291,456 bytes in the current
+ * API model; older models said 5 MB). Source: SageMaker API reference,
+ * InvokeEndpoint `Body`.
+ */
+export const SAGEMAKER_MAX_BODY_BYTES = 6 * MiB;
+
+/**
+ * Serverless endpoints take at most 4 MB per request and response. Source:
+ * SageMaker developer guide, "Serverless Inference" (feature exclusions).
+ */
+export const SAGEMAKER_SERVERLESS_MAX_BODY_BYTES = 4 * MiB;
+
+/**
+ * `X-Amzn-SageMaker-Custom-Attributes`: at most 1024 visible US-ASCII
+ * characters. Source: SageMaker API reference, InvokeEndpoint `CustomAttributes`.
+ */
+export const SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS = 1024;
+
+/**
+ * `X-Amzn-SageMaker-Inference-Id`: 1 to 64 characters, pattern
+ * `\A\S[\p{Print}]*\z`. Source: SageMaker API reference, InvokeEndpoint `InferenceId`.
+ */
+export const SAGEMAKER_INFERENCE_ID_MAX_CHARS = 64;
+
+/**
+ * How long SageMaker waits for a container's `/invocations` answer: 60 s.
+ * Source: SageMaker developer guide, "Use your own inference code with
+ * hosting services" (container response within 60 seconds).
+ */
+export const SAGEMAKER_CONTAINER_TIMEOUT_MS = 60_000;
+
+/** Printable ASCII, no leading space: the InferenceId pattern restricted to ASCII. */
+const INFERENCE_ID = new RegExp(
+  `^[\\x21-\\x7e][\\x20-\\x7e]{0,${SAGEMAKER_INFERENCE_ID_MAX_CHARS - 1}}$`,
+);
+
+/** True when `value` is a valid SageMaker InferenceId (as this gateway sends them: ASCII). */
+export function isInferenceId(value: string): boolean {
+  return INFERENCE_ID.test(value);
+}
+
+/**
+ * Endpoint and production variant names: 1 to 63 characters, pattern
+ * `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`. Source: SageMaker API reference,
+ * CreateEndpoint `EndpointName`, ProductionVariant `VariantName`.
+ */
+export const SAGEMAKER_NAME_MAX_CHARS = 63;
+const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+
+/** True when `name` is a valid SageMaker endpoint (or variant) name. */
+export function isEndpointName(name: string): boolean {
+  return name.length <= SAGEMAKER_NAME_MAX_CHARS && SAGEMAKER_NAME.test(name);
+}
+
+/** "1-63 of a-z A-Z 0-9 -": the endpoint name rule, for messages. */
+export const ENDPOINT_NAME_RULE = `1-${SAGEMAKER_NAME_MAX_CHARS} of a-z A-Z 0-9 -`;
