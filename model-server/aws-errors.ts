@@ -6,6 +6,7 @@
  * one place here so it is easy to correct.
  */
 import { randomUUID } from 'node:crypto';
+import { SAGEMAKER_MAX_BODY_BYTES } from '#shared/aws-facts.ts';
 import { jsonReply, type Reply } from './http.ts';
 
 /** Error types of InvokeEndpoint and their HTTP statuses. */
@@ -26,9 +27,6 @@ export const RUNTIME_ERROR_NAMES = Object.keys(RUNTIME_ERRORS) as RuntimeErrorNa
 
 const SAGEMAKER_NAMESPACE = 'http://internal.amazon.com/coral/com.amazon.sagemaker/';
 const CORAL_NAMESPACE = 'http://internal.amazon.com/coral/com.amazon.coral.service/';
-
-/** InvokeEndpoint's body limit (6 MB in the current API model). */
-export const RUNTIME_MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 /** The account local endpoints belong to (an obviously fake one). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -76,7 +74,7 @@ export function missingAuthenticationToken(): Reply {
  * (observed in 2018 as "HTTP content length exceeded 5246976 bytes." when
  * the limit was 5 MB), so SDKs raise a generic exception named "413".
  */
-export function contentLengthExceeded(limitBytes = RUNTIME_MAX_BODY_BYTES): Reply {
+export function contentLengthExceeded(limitBytes: number = SAGEMAKER_MAX_BODY_BYTES): Reply {
   return jsonReply(
     413,
     { message: `HTTP content length exceeded ${limitBytes} bytes.` },

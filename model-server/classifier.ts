@@ -4,13 +4,9 @@
  * tensors and turns the output into labelled, sorted scores.
  */
 import * as ort from 'onnxruntime-node';
+import type { Prediction } from '#shared/contract.ts';
 import type { ClassifierConfig } from './model-config.ts';
 import { imageSize } from './preprocess.ts';
-
-export interface Prediction {
-  readonly label: string;
-  readonly score: number;
-}
 
 /**
  * Most images per onnxruntime run. On CPU a larger batch is no faster per

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadServerConfig, ServerConfigError } from './config.ts';
+import { ConfigError } from '#shared/config-kit.ts';
+import { loadServerConfig } from './config.ts';
 import { DEFAULT_MODEL_CONFIG } from './paths.ts';
 
 describe('loadServerConfig', () => {
@@ -90,6 +91,6 @@ describe('loadServerConfig', () => {
         'Environment variable FAULT_LATENCY_MS must be an integer number of milliseconds from 0 to 600000, but received "1.5"',
     },
   ])('refuses $env', ({ env, message }) => {
-    expect(() => loadServerConfig(env)).toThrowError(new ServerConfigError(message));
+    expect(() => loadServerConfig(env)).toThrowError(new ConfigError(message));
   });
 });

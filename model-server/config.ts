@@ -1,17 +1,20 @@
 /**
- * The model server's configuration: the only place it reads the environment.
- * Validated once at start-up; messages name the variable, the value and what
- * was expected.
+ * The model server's configuration: the only place it reads the environment,
+ * through the shared config kit. Validated once at start-up; a bad value
+ * throws the kit's ConfigError, whose message names the variable, what was
+ * expected and what was received.
  */
-import { isEndpointName } from '#shared/aws-facts.ts';
+import { ENDPOINT_NAME_RULE, isEndpointName } from '#shared/aws-facts.ts';
+import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
 import {
-  ENDPOINT_DEFAULTS,
-  ENDPOINT_ENV,
-  type EndpointEnvKey,
+  MODEL_SERVER_DEFAULTS,
+  MODEL_SERVER_ENV,
+  type ModelServerEnvKey,
   SERVER_MODES,
   type ServerMode,
 } from './env.ts';
 import {
+  FaultSpecError,
   type InvocationFaults,
   parseCrash,
   parseDelayMs,
@@ -19,6 +22,12 @@ import {
   parseStatus,
 } from './faults.ts';
 import { DEFAULT_MODEL_CONFIG } from './paths.ts';
+
+/** A host name or an IPv4/IPv6 address, as `listen` takes it. */
+const HOST = /^[0-9A-Za-z.:-]+$/;
+
+/** The longest INVOCATION_TIMEOUT_MS accepted: an hour, for experiments beyond SageMaker's limit. */
+const MAX_INVOCATION_TIMEOUT_MS = 3_600_000;
 
 export interface ServerFaults extends InvocationFaults {
   /** Delay before `/ping` answers. @default 0 */
@@ -42,91 +51,84 @@ export interface ServerConfig {
   readonly faults: ServerFaults;
 }
 
-/** Thrown at start-up when the environment is unusable. */
-export class ServerConfigError extends Error {
-  override readonly name = 'ServerConfigError';
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function raw(env: Env, key: EndpointEnvKey): string | undefined {
-  const value = env[ENDPOINT_ENV[key]]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function fail(key: EndpointEnvKey, value: string, expected: string): never {
-  throw new ServerConfigError(
-    `Environment variable ${ENDPOINT_ENV[key]} must be ${expected}, but received ${JSON.stringify(value)}`,
-  );
-}
-
-function integer(env: Env, key: EndpointEnvKey, fallback: number, min: number, max: number) {
-  const value = raw(env, key);
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
-    fail(key, value, `an integer from ${min} to ${max}`);
-  }
-  return parsed;
-}
-
-/** Runs a fault parser, reporting its complaint as a config error. */
-function fault<T>(env: Env, key: EndpointEnvKey, parse: (value: string, source: string) => T) {
-  const value = raw(env, key);
+/** Reads one fault setting with its parser; a complaint is a config error with the same message. */
+function fault<T>(
+  settings: Settings,
+  key: ModelServerEnvKey,
+  parse: (value: string, source: string) => T,
+): T | undefined {
+  const name = MODEL_SERVER_ENV[key];
+  const value = settings.optionalString(name);
   if (value === undefined) return undefined;
   try {
-    return parse(value, `Environment variable ${ENDPOINT_ENV[key]}`);
+    return parse(value, settings.source.describe(name));
   } catch (error) {
-    throw new ServerConfigError((error as Error).message, { cause: error });
+    if (!(error instanceof FaultSpecError)) throw error;
+    throw new ConfigError(error.message, { cause: error });
   }
 }
 
-export function loadServerConfig(env: Env = process.env): ServerConfig {
-  const mode = raw(env, 'mode') ?? ENDPOINT_DEFAULTS.mode;
-  if (!(SERVER_MODES as readonly string[]).includes(mode)) {
-    fail('mode', mode, `one of ${SERVER_MODES.join(', ')}`);
-  }
-  const host = raw(env, 'host') ?? ENDPOINT_DEFAULTS.host;
-  if (!/^[0-9A-Za-z.:-]+$/.test(host)) fail('host', host, 'an IP address or host name');
-  const endpointNamesRaw = raw(env, 'endpointNames');
+/**
+ * Reads and validates the model server's settings from `env`.
+ * @throws ConfigError naming the variable, what was expected and what was received
+ */
+export function loadServerConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ServerConfig {
+  const settings = new Settings(environment(env));
+  const name = (key: ModelServerEnvKey) => MODEL_SERVER_ENV[key];
+  const integer = (key: ModelServerEnvKey, fallback: number, min: number, max: number) =>
+    settings.integer(name(key), fallback, min, max);
+
+  const mode = settings.oneOf(name('mode'), SERVER_MODES, MODEL_SERVER_DEFAULTS.mode);
+  const host = settings.string(name('host'), MODEL_SERVER_DEFAULTS.host);
+  if (!HOST.test(host)) settings.fail(name('host'), host, 'an IP address or host name');
+  // Split here rather than with the kit's list(): an empty item is a mistake
+  // to report, not one to drop.
+  const endpointNamesRaw = settings.optionalString(name('endpointNames'));
   const endpointNames =
     endpointNamesRaw === undefined
-      ? ENDPOINT_DEFAULTS.endpointNames
-      : endpointNamesRaw.split(',').map((name) => name.trim());
-  for (const name of endpointNames) {
-    if (!isEndpointName(name)) {
-      fail('endpointNames', endpointNamesRaw ?? '', 'comma-separated SageMaker endpoint names');
-    }
+      ? MODEL_SERVER_DEFAULTS.endpointNames
+      : endpointNamesRaw.split(',').map((endpoint) => endpoint.trim());
+  if (!endpointNames.every(isEndpointName)) {
+    settings.fail(
+      name('endpointNames'),
+      endpointNamesRaw,
+      'comma-separated SageMaker endpoint names',
+    );
   }
-  const variantName = raw(env, 'variantName') ?? ENDPOINT_DEFAULTS.variantName;
+  const variantName = settings.string(name('variantName'), MODEL_SERVER_DEFAULTS.variantName);
   if (!isEndpointName(variantName)) {
-    fail('variantName', variantName, 'a production variant name (1-63 of a-z A-Z 0-9 -)');
+    settings.fail(
+      name('variantName'),
+      variantName,
+      `a production variant name (${ENDPOINT_NAME_RULE})`,
+    );
   }
-  const modelConfig = raw(env, 'modelConfig');
+  const modelConfig = settings.optionalString(name('modelConfig'));
   return Object.freeze({
-    port: integer(env, 'port', ENDPOINT_DEFAULTS.port, 0, 65_535),
+    port: integer('port', MODEL_SERVER_DEFAULTS.port, 0, 65_535),
     host,
-    mode: mode as ServerMode,
+    mode,
     modelConfigPath: modelConfig ?? DEFAULT_MODEL_CONFIG,
     usesBundledModel: modelConfig === undefined,
     endpointNames,
     variantName,
     invocationTimeoutMs: integer(
-      env,
       'invocationTimeoutMs',
-      ENDPOINT_DEFAULTS.invocationTimeoutMs,
+      MODEL_SERVER_DEFAULTS.invocationTimeoutMs,
       1,
-      3_600_000,
+      MAX_INVOCATION_TIMEOUT_MS,
     ),
-    modelThreads: integer(env, 'modelThreads', ENDPOINT_DEFAULTS.modelThreads, 0, 256),
-    maxBatchSize: integer(env, 'maxBatchSize', ENDPOINT_DEFAULTS.maxBatchSize, 1, 256),
+    modelThreads: integer('modelThreads', MODEL_SERVER_DEFAULTS.modelThreads, 0, 256),
+    maxBatchSize: integer('maxBatchSize', MODEL_SERVER_DEFAULTS.maxBatchSize, 1, 256),
     faults: Object.freeze({
-      latencyMs: fault(env, 'faultLatencyMs', parseDelayMs) ?? 0,
-      status: fault(env, 'faultStatus', parseStatus),
-      crash: fault(env, 'faultCrash', parseCrash),
-      runtimeError: fault(env, 'faultRuntimeError', parseRuntimeError),
-      pingDelayMs: fault(env, 'faultPingDelayMs', parseDelayMs) ?? 0,
-      loadDelayMs: fault(env, 'faultLoadDelayMs', parseDelayMs) ?? 0,
+      latencyMs: fault(settings, 'faultLatencyMs', parseDelayMs) ?? 0,
+      status: fault(settings, 'faultStatus', parseStatus),
+      crash: fault(settings, 'faultCrash', parseCrash),
+      runtimeError: fault(settings, 'faultRuntimeError', parseRuntimeError),
+      pingDelayMs: fault(settings, 'faultPingDelayMs', parseDelayMs) ?? 0,
+      loadDelayMs: fault(settings, 'faultLoadDelayMs', parseDelayMs) ?? 0,
     }),
   });
 }

@@ -4,7 +4,7 @@
  * route and the local Runtime API run the very same code.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Prediction } from './classifier.ts';
+import type { Prediction } from '#shared/contract.ts';
 import { InvocationError } from './errors.ts';
 import {
   type CrashMode,

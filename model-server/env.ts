@@ -2,7 +2,9 @@
  * Environment variables of the model server and their defaults: the one
  * list the config loader, the Dockerfile and model-server/README.md use.
  */
-export const ENDPOINT_ENV = {
+import { SAGEMAKER_CONTAINER_TIMEOUT_MS } from '#shared/aws-facts.ts';
+
+export const MODEL_SERVER_ENV = {
   /** Port of the HTTP server (SageMaker requires 8080 in a container). */
   port: 'PORT',
   /** Interface to bind: 127.0.0.1 on a laptop; the Dockerfile sets 0.0.0.0. */
@@ -30,12 +32,12 @@ export const ENDPOINT_ENV = {
   faultLoadDelayMs: 'FAULT_LOAD_DELAY_MS',
 } as const;
 
-export type EndpointEnvKey = keyof typeof ENDPOINT_ENV;
+export type ModelServerEnvKey = keyof typeof MODEL_SERVER_ENV;
 
 export const SERVER_MODES = ['local', 'container'] as const;
 export type ServerMode = (typeof SERVER_MODES)[number];
 
-export const ENDPOINT_DEFAULTS = {
+export const MODEL_SERVER_DEFAULTS = {
   port: 8080,
   host: '127.0.0.1',
   mode: 'local',
@@ -43,7 +45,7 @@ export const ENDPOINT_DEFAULTS = {
   /** The variant name SageMaker's SDKs give a single-variant endpoint. */
   variantName: 'AllTraffic',
   /** SageMaker's own limit for a container's answer. */
-  invocationTimeoutMs: 60_000,
+  invocationTimeoutMs: SAGEMAKER_CONTAINER_TIMEOUT_MS,
   modelThreads: 0,
   maxBatchSize: 16,
-} as const satisfies Partial<Record<EndpointEnvKey, unknown>>;
+} as const satisfies Partial<Record<ModelServerEnvKey, unknown>>;

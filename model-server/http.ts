@@ -1,8 +1,8 @@
 /**
- * Small HTTP plumbing shared by the routes: a reply value, writing it, and
- * reading a request body under a byte limit.
+ * Small HTTP plumbing shared by the routes: a reply value, writing it,
+ * reading a request body under a byte limit, and reading a header.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /** A complete HTTP answer, built by the routes and written by `send`. */
 export interface Reply {
@@ -70,8 +70,11 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
   });
 }
 
-/** One header's value (the first, when repeated), or undefined. */
-export function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name.toLowerCase()];
+/**
+ * One request header's value (the first, when repeated), or undefined.
+ * @param name any case; Node keeps incoming header names in lower case
+ */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
 }

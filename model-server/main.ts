@@ -1,9 +1,11 @@
 /**
  * Starts the model server from the environment: `tsx model-server/main.ts`
- * locally, `serve` in the container. With no MODEL_CONFIG it serves the
- * bundled nsfwjs model, building it first when the cache has none.
+ * locally, `serve` (`node model-server/main.ts`) in the container. With no
+ * MODEL_CONFIG it serves the bundled nsfwjs model, building it first when
+ * the cache has none (or was built by another converter version).
  */
-import { loadServerConfig, ServerConfigError } from './config.ts';
+import { ConfigError } from '#shared/config-kit.ts';
+import { loadServerConfig, type ServerConfig } from './config.ts';
 import { ensureNsfwjsModel } from './model/build.ts';
 import { startModelServer } from './server.ts';
 
@@ -11,11 +13,11 @@ function log(message: string): void {
   process.stdout.write(`[model-server] ${message}\n`);
 }
 
-let config: ReturnType<typeof loadServerConfig>;
+let config: ServerConfig;
 try {
   config = loadServerConfig();
 } catch (error) {
-  if (!(error instanceof ServerConfigError)) throw error;
+  if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`[model-server] ${error.message}\n`);
   process.exit(2);
 }

@@ -21,9 +21,13 @@ export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
 export const PIXEL_SCALES = ['0..1', '-1..1', '0..255'] as const;
 export type PixelScale = (typeof PIXEL_SCALES)[number];
 
-/** How an image is brought to the input size (sharp's fits). */
-export const RESIZE_FITS = ['fill', 'cover', 'contain'] as const;
-export type ResizeFit = (typeof RESIZE_FITS)[number];
+/**
+ * classifier.json's `input.resize`: how an image is brought to the input
+ * size. Each is the sharp fit of the same name: `fill` stretches, `cover`
+ * crops, `contain` letterboxes.
+ */
+export const INPUT_RESIZES = ['fill', 'cover', 'contain'] as const;
+export type InputResize = (typeof INPUT_RESIZES)[number];
 
 export const OUTPUT_ACTIVATIONS = ['none', 'softmax', 'sigmoid'] as const;
 export type OutputActivation = (typeof OUTPUT_ACTIVATIONS)[number];
@@ -42,7 +46,7 @@ export interface InputSpec {
   /** Divides per channel after the mean. @default [1, 1, 1] */
   readonly std: readonly [number, number, number];
   /** @default 'fill' */
-  readonly resize: ResizeFit;
+  readonly resize: InputResize;
   /** The graph input to feed. @default the model's first input */
   readonly name: string | undefined;
 }
@@ -171,7 +175,7 @@ export function parseClassifierConfig(json: unknown, file: string): ClassifierCo
       pixelScale: inputRead.oneOf(input, 'pixelScale', PIXEL_SCALES, '0..1'),
       mean: inputRead.triple(input, 'mean', 0, false),
       std: inputRead.triple(input, 'std', 1, true),
-      resize: inputRead.oneOf(input, 'resize', RESIZE_FITS, 'fill'),
+      resize: inputRead.oneOf(input, 'resize', INPUT_RESIZES, 'fill'),
       name: inputRead.optionalString(input, 'name'),
     },
     output: {

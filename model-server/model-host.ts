@@ -3,8 +3,9 @@
  * `/ping` says not ready), ready, or failed to load. Everything that needs
  * the model asks the host, so readiness has one source.
  */
+import type { Prediction } from '#shared/contract.ts';
 import { InferenceQueue } from './batcher.ts';
-import type { Classifier, Prediction } from './classifier.ts';
+import type { Classifier } from './classifier.ts';
 import { type PixelTables, pixelTables } from './preprocess.ts';
 
 export type ModelStatus = 'loading' | 'ready' | 'failed';

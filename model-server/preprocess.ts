@@ -6,6 +6,7 @@
  */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { ALLOWED_IMAGE_FORMATS } from '#shared/contract.ts';
+import { sniffImage } from '#shared/image-format.ts';
 import { InvocationError } from './errors.ts';
 import type { InputSpec, PixelScale } from './model-config.ts';
 
@@ -65,6 +66,9 @@ export function fillTensor(
 /**
  * Decodes one image into `out` (a view of the batch tensor). `name` says
  * which image in error messages, e.g. `instances[2]`.
+ * @throws InvocationError `badInput` (not decodable), `unsupported` (a format
+ * outside ALLOWED_IMAGE_FORMATS, identified from the bytes by sniffImage),
+ * `tooLarge` (over MAX_INPUT_PIXELS)
  */
 export async function prepareImage(
   bytes: Uint8Array,
@@ -83,10 +87,14 @@ export async function prepareImage(
       cause,
     });
   }
-  if (!(ALLOWED_IMAGE_FORMATS as readonly string[]).includes(metadata.format ?? '')) {
+  // The format comes from the bytes, decided as the gateway decides it:
+  // sharp names AVIF and HEIC alike (`heif`), and only one of them is allowed.
+  const sniffed = sniffImage(bytes);
+  if (!sniffed.allowed) {
+    const format = sniffed.format === 'unknown' ? 'of an unknown format' : sniffed.format;
     throw new InvocationError(
       'unsupported',
-      `${name} is ${metadata.format ?? 'of an unknown format'}; send ${ALLOWED_IMAGE_FORMATS.join(', ')}.`,
+      `${name} is ${format}; send ${ALLOWED_IMAGE_FORMATS.join(', ')}.`,
     );
   }
   const width = metadata.autoOrient.width;

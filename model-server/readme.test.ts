@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_ERROR_NAMES } from './aws-errors.ts';
-import { ENDPOINT_DEFAULTS, ENDPOINT_ENV } from './env.ts';
+import { MODEL_SERVER_DEFAULTS, MODEL_SERVER_ENV } from './env.ts';
 import { FAULT_ATTRIBUTES } from './faults.ts';
 
 const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
@@ -20,13 +20,13 @@ function row(name: string): string[] | undefined {
 }
 
 describe('model-server/README.md', () => {
-  it.each(Object.values(ENDPOINT_ENV))('has a table row for %s', (name) => {
+  it.each(Object.values(MODEL_SERVER_ENV))('has a table row for %s', (name) => {
     expect(row(name)).toBeDefined();
   });
 
   it.each(
-    Object.entries(ENDPOINT_DEFAULTS).map(([key, value]) => ({
-      name: ENDPOINT_ENV[key as keyof typeof ENDPOINT_DEFAULTS],
+    Object.entries(MODEL_SERVER_DEFAULTS).map(([key, value]) => ({
+      name: MODEL_SERVER_ENV[key as keyof typeof MODEL_SERVER_DEFAULTS],
       value: Array.isArray(value) ? value.join(',') : String(value),
     })),
   )('gives $name the default $value', ({ name, value }) => {

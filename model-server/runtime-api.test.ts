@@ -15,7 +15,7 @@ import {
   ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUNTIME_MAX_BODY_BYTES } from './aws-errors.ts';
+import { SAGEMAKER_MAX_BODY_BYTES } from '#shared/aws-facts.ts';
 import type { ModelServer } from './server.ts';
 import { jpeg, png } from './test/images.ts';
 import { runtimeClient, startTestServer } from './test/server.ts';
@@ -216,7 +216,7 @@ describe('InvokeEndpoint through the SDK', () => {
   });
 
   it('refuses a body over 6 MB as AWS does (413, no error type)', async () => {
-    const error = await failure({ Body: Buffer.alloc(RUNTIME_MAX_BODY_BYTES + 1) });
+    const error = await failure({ Body: Buffer.alloc(SAGEMAKER_MAX_BODY_BYTES + 1) });
     // With no error type, the JS SDK names the exception "Unknown" (boto3 says "(413)").
     expect(error).toBeInstanceOf(SageMakerRuntimeServiceException);
     expect([error.name, error.$metadata.httpStatusCode, error.message]).toEqual([
@@ -227,7 +227,7 @@ describe('InvokeEndpoint through the SDK', () => {
   });
 
   it('takes a body of exactly 6 MB to the container', async () => {
-    const error = await failure({ Body: Buffer.alloc(RUNTIME_MAX_BODY_BYTES) });
+    const error = await failure({ Body: Buffer.alloc(SAGEMAKER_MAX_BODY_BYTES) });
     expect([error.name, error.OriginalStatusCode]).toEqual(['ModelError', 400]);
   });
 

@@ -21,7 +21,7 @@ import {
 } from './aws-errors.ts';
 import type { Container, ContainerOutcome } from './container.ts';
 import { type CrashMode, faultsFromAttributes, type InvocationFaults } from './faults.ts';
-import type { Reply } from './http.ts';
+import { header, type Reply } from './http.ts';
 import type { ModelHost } from './model-host.ts';
 
 export interface RuntimeApiOptions {
@@ -29,7 +29,7 @@ export interface RuntimeApiOptions {
   readonly host: ModelHost;
   readonly endpointNames: readonly string[];
   readonly variantName: string;
-  /** How long to wait for the container, as SageMaker's 60 s. */
+  /** How long to wait for the container, as SageMaker does (SAGEMAKER_CONTAINER_TIMEOUT_MS). */
   readonly invocationTimeoutMs: number;
   /** Faults from the environment (for `runtimeError`). */
   readonly faults: InvocationFaults;
@@ -45,11 +45,6 @@ export interface RuntimeRequest {
 
 /** Region when the request's signature does not name one. */
 export const DEFAULT_REGION = 'us-east-1';
-
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /** The region of the SigV4 credential scope (`Credential=AKID/20240101/eu-west-1/sagemaker/aws4_request`). */
 export function regionOf(authorization: string | undefined): string {
@@ -74,9 +69,9 @@ export function createRuntimeApi(options: RuntimeApiOptions) {
     });
     const call = options.container(
       {
-        contentType: headerValue(request.headers, 'content-type'),
-        accept: headerValue(request.headers, 'accept'),
-        customAttributes: headerValue(request.headers, 'x-amzn-sagemaker-custom-attributes'),
+        contentType: header(request.headers, 'content-type'),
+        accept: header(request.headers, 'accept'),
+        customAttributes: header(request.headers, 'x-amzn-sagemaker-custom-attributes'),
         body: request.body,
       },
       controller.signal,
@@ -92,22 +87,22 @@ export function createRuntimeApi(options: RuntimeApiOptions) {
   return async function invoke(request: RuntimeRequest): Promise<Reply> {
     const { headers } = request;
     const scope: InvocationScope = {
-      region: regionOf(headerValue(headers, 'authorization')),
+      region: regionOf(header(headers, 'authorization')),
       account: LOCAL_ACCOUNT_ID,
       endpointName: request.endpointName,
     };
     if (!endpoints.has(request.endpointName)) return endpointNotFound(scope);
-    if (headerValue(headers, 'x-amzn-sagemaker-target-model') !== undefined) {
+    if (header(headers, 'x-amzn-sagemaker-target-model') !== undefined) {
       return targetModelNotSupported(scope);
     }
-    const variant = headerValue(headers, 'x-amzn-sagemaker-target-variant');
+    const variant = header(headers, 'x-amzn-sagemaker-target-variant');
     if (variant !== undefined && variant !== options.variantName) {
       return unknownVariant(scope, variant);
     }
     let faults = options.faults;
     try {
       faults = faultsFromAttributes(
-        headerValue(headers, 'x-amzn-sagemaker-custom-attributes'),
+        header(headers, 'x-amzn-sagemaker-custom-attributes'),
         options.faults,
       );
     } catch {

@@ -4,6 +4,8 @@
  */
 import { InvokeEndpointCommand, ModelNotReadyException } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAGEMAKER_MAX_BODY_BYTES } from '#shared/aws-facts.ts';
+import { loadImage } from '../fixtures/index.ts';
 import { Classifier } from './classifier.ts';
 import { readClassifierConfig } from './model-config.ts';
 import { DEFAULT_MODEL_CONFIG } from './paths.ts';
@@ -12,6 +14,9 @@ import { jpeg, multipartBody, png, webp } from './test/images.ts';
 import { deferred, runtimeClient, startTestServer } from './test/server.ts';
 
 const LABELS = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'];
+
+/** sharp reports AVIF as `heif`; the server must still take it. */
+const avif = loadImage('image.avif');
 
 type Predictions = Array<{ label: string; score: number }>;
 
@@ -62,6 +67,26 @@ describe('a loaded server (local mode)', () => {
     expect(response.headers.get('server-timing')).toMatch(
       /^decode;dur=\d+\.\d\d, inference;dur=\d+\.\d\d$/,
     );
+    const { predictions } = (await response.json()) as { predictions: Predictions };
+    checkPredictions(predictions);
+  });
+
+  it.each([
+    { how: 'as application/x-image', body: () => ({ body: avif, type: 'application/x-image' }) },
+    {
+      how: 'in a multipart form',
+      body: () => {
+        const form = multipartBody([avif]);
+        return { body: form.body, type: form.contentType };
+      },
+    },
+  ])('classifies an AVIF sent $how (identified from its bytes, not as HEIF)', async ({ body }) => {
+    const { body: payload, type } = body();
+    const response = await post(server, payload, { 'Content-Type': type });
+    expect([response.status, response.headers.get('content-type')]).toEqual([
+      200,
+      'application/json',
+    ]);
     const { predictions } = (await response.json()) as { predictions: Predictions };
     checkPredictions(predictions);
   });
@@ -181,7 +206,7 @@ describe('a loaded server (local mode)', () => {
   );
 
   it('answers 413 for a body over 6 MB without reading it', async () => {
-    const response = await post(server, Buffer.alloc(6 * 1024 * 1024 + 1), {
+    const response = await post(server, Buffer.alloc(SAGEMAKER_MAX_BODY_BYTES + 1), {
       'Content-Type': 'image/jpeg',
     });
     expect([response.status, await response.json()]).toEqual([

@@ -8,11 +8,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  contentLengthExceeded,
-  missingAuthenticationToken,
-  RUNTIME_MAX_BODY_BYTES,
-} from './aws-errors.ts';
+import { SAGEMAKER_MAX_BODY_BYTES } from '#shared/aws-facts.ts';
+import { contentLengthExceeded, missingAuthenticationToken } from './aws-errors.ts';
 import { Classifier } from './classifier.ts';
 import type { ServerConfig } from './config.ts';
 import { type Container, type ContainerOutcome, createContainer } from './container.ts';
@@ -22,8 +19,8 @@ import { readClassifierConfig } from './model-config.ts';
 import { ModelHost } from './model-host.ts';
 import { createRuntimeApi, type RuntimeApi } from './runtime-api.ts';
 
-/** The container's own body limit: what SageMaker can deliver. */
-export const CONTAINER_MAX_BODY_BYTES = RUNTIME_MAX_BODY_BYTES;
+/** The container's own body limit: what SageMaker can deliver (InvokeEndpoint's body limit). */
+export const CONTAINER_MAX_BODY_BYTES = SAGEMAKER_MAX_BODY_BYTES;
 
 /** Exit status of a crash injected with `fault-crash=exit`. */
 export const CRASH_EXIT_CODE = 70;
@@ -155,9 +152,9 @@ export async function startModelServer(
       );
     }
     const outcome: ContainerOutcome = await run({
-      contentType: header(req, 'content-type'),
-      accept: header(req, 'accept'),
-      customAttributes: header(req, 'x-amzn-sagemaker-custom-attributes'),
+      contentType: header(req.headers, 'content-type'),
+      accept: header(req.headers, 'accept'),
+      customAttributes: header(req.headers, 'x-amzn-sagemaker-custom-attributes'),
       body,
     });
     if (outcome.kind === 'crash') {
@@ -175,12 +172,12 @@ export async function startModelServer(
     invoke: RuntimeApi,
     endpointName: string,
   ) {
-    if (header(req, 'authorization') === undefined) {
+    if (header(req.headers, 'authorization') === undefined) {
       return sendAndClose(res, missingAuthenticationToken());
     }
     let body: Buffer;
     try {
-      body = await readBody(req, RUNTIME_MAX_BODY_BYTES);
+      body = await readBody(req, SAGEMAKER_MAX_BODY_BYTES);
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
       return sendAndClose(res, contentLengthExceeded());
