@@ -8,7 +8,8 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../test/tfjs.ts';
-import { ConversionError, type KerasTopology, kerasToOnnx } from './keras.ts';
+import { kerasToOnnx } from './keras.ts';
+import { ConversionError, type KerasTopology } from './keras-topology.ts';
 import { encodeModel } from './onnx.ts';
 import { decodeWeights, type WeightSpec } from './tfjs-weights.ts';
 

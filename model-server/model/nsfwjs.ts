@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { KerasTopology } from './keras.ts';
+import type { KerasTopology } from './keras-topology.ts';
 import type { WeightSpec } from './tfjs-weights.ts';
 
 /** The model's classes, in the order of its output (nsfwjs's NSFW_CLASSES). */
