@@ -1,7 +1,8 @@
 /**
  * `npm run model:build`: converts nsfwjs's MobileNetV2 weights into
  * .cache/models/nsfwjs-mobilenet-v2/{model.onnx,classifier.json}.
- * Always rebuilds; the server and the tests build only when it is missing.
+ * Always rebuilds; the server and the tests build only when it is missing
+ * or was built by another converter version (ensureNsfwjsModel).
  */
 import { relative } from 'node:path';
 import { buildNsfwjsModel } from './model/build.ts';

@@ -3,13 +3,13 @@
  * server accepts, and a graph onnxruntime loads with the expected signature.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readClassifierConfig } from '../model-config.ts';
-import { buildNsfwjsModel, ensureNsfwjsModel } from './build.ts';
+import { buildNsfwjsModel, CONVERTER_VERSION, ensureNsfwjsModel } from './build.ts';
 
 const dirs: string[] = [];
 
@@ -75,5 +75,27 @@ describe('buildNsfwjsModel', () => {
     expect(configPath).toBe(join(dir, 'classifier.json'));
     expect(await ensureNsfwjsModel(dir)).toBe(configPath);
     expect((await readFile(join(dir, 'model.onnx'))).equals(before)).toBe(true);
+  });
+
+  it.each([
+    {
+      what: 'another converter version',
+      stamp: (json: object) => ({ ...json, converterVersion: '0' }),
+    },
+    {
+      what: 'no converter version (a cache from before the stamp)',
+      stamp: ({ converterVersion: _, ...json }: { converterVersion?: unknown }) => json,
+    },
+  ])('ensureNsfwjsModel rebuilds a cache made by $what', async ({ stamp }) => {
+    const dir = await freshDir();
+    const configPath = await ensureNsfwjsModel(dir);
+    const modelPath = join(dir, 'model.onnx');
+    const [config, model] = await Promise.all([readFile(configPath, 'utf8'), readFile(modelPath)]);
+    expect(JSON.parse(config)).toMatchObject({ converterVersion: CONVERTER_VERSION });
+    await writeFile(configPath, JSON.stringify(stamp(JSON.parse(config))));
+    await writeFile(modelPath, 'an old build');
+    expect(await ensureNsfwjsModel(dir)).toBe(configPath);
+    expect(await readFile(configPath, 'utf8')).toBe(config);
+    expect((await readFile(modelPath)).equals(model)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
  * so a fresh clone builds it on first use.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NSFWJS_MODEL_DIR } from '../paths.ts';
 import { kerasToOnnx } from './keras.ts';
@@ -23,7 +23,11 @@ export const OUTPUT_NAME = 'probabilities';
  */
 export const OPSET = 13;
 
-/** Bump when the converter's output changes, so caches can tell. */
+/**
+ * Bump when the converter's output changes. Each build records it in
+ * classifier.json (`converterVersion`, which the server's loader ignores),
+ * and ensureNsfwjsModel rebuilds a cache that records another.
+ */
 export const CONVERTER_VERSION = '1';
 
 export const MODEL_FILE = 'model.onnx';
@@ -77,6 +81,7 @@ export async function buildNsfwjsModel(dir: string = NSFWJS_MODEL_DIR): Promise<
   const classifier = {
     name: 'nsfwjs-mobilenet-v2',
     source: sourceName,
+    converterVersion: CONVERTER_VERSION,
     model: MODEL_FILE,
     labels: NSFWJS_LABELS,
     // nsfwjs: pixels / 255, image stretched to 224 x 224, NHWC; the network ends in softmax.
@@ -119,11 +124,26 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Builds the bundled model unless it is already there; returns its classifier.json path. */
+/** The converter version a built classifier.json records; undefined when it records none or cannot be read. */
+async function builtConverterVersion(configPath: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(await readFile(configPath, 'utf8')) as { converterVersion?: unknown };
+    return typeof json.converterVersion === 'string' ? json.converterVersion : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the bundled model unless `dir` holds one built by this
+ * CONVERTER_VERSION (a cache from another version, or one that records
+ * none, is rebuilt); returns its classifier.json path.
+ */
 export async function ensureNsfwjsModel(dir: string = NSFWJS_MODEL_DIR): Promise<string> {
   const configPath = join(dir, CONFIG_FILE);
-  if (!((await exists(configPath)) && (await exists(join(dir, MODEL_FILE))))) {
-    await buildNsfwjsModel(dir);
-  }
+  const current =
+    (await builtConverterVersion(configPath)) === CONVERTER_VERSION &&
+    (await exists(join(dir, MODEL_FILE)));
+  if (!current) await buildNsfwjsModel(dir);
   return configPath;
 }
