@@ -9,7 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { SAGEMAKER_MAX_BODY_BYTES } from '#shared/aws-facts.ts';
 import { jsonReply, type Reply } from './http.ts';
 
-/** Error types of InvokeEndpoint and their HTTP statuses. */
+/**
+ * Error types of InvokeEndpoint and their HTTP statuses. Source: SageMaker
+ * API reference, InvokeEndpoint (Errors).
+ */
 export const RUNTIME_ERRORS = {
   ValidationError: 400,
   ModelError: 424,

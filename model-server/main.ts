@@ -38,7 +38,8 @@ void server.loaded.then(() => {
   }
 });
 
-// SageMaker stops containers with SIGTERM (then SIGKILL after 30 s).
+// SageMaker stops containers with SIGTERM, then SIGKILL after 30 s (SageMaker
+// developer guide, "Use your own inference code with hosting services").
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     log(`${signal}: shutting down`);
