@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SAGEMAKER_CONTAINER_TIMEOUT_MS } from '#shared/aws-facts.ts';
 import { ConfigError } from '#shared/config-kit.ts';
 import { loadServerConfig } from './config.ts';
 import { DEFAULT_MODEL_CONFIG } from './paths.ts';
@@ -13,7 +14,7 @@ describe('loadServerConfig', () => {
       usesBundledModel: true,
       endpointNames: ['image-moderation'],
       variantName: 'AllTraffic',
-      invocationTimeoutMs: 60_000,
+      invocationTimeoutMs: SAGEMAKER_CONTAINER_TIMEOUT_MS,
       modelThreads: 0,
       maxBatchSize: 16,
       faults: {
