@@ -5,8 +5,9 @@ import { createRuntimeClient, type RuntimeClient } from '#predict/invoke.ts';
 /**
  * The real SageMaker Runtime client (signing, serialisation, error parsing
  * and all), sending to `url` (e.g. `SageMakerStub#start()`'s) with a fixed
- * region and dummy credentials: nothing is read from, or written to,
- * `process.env`, so the developer's AWS profile never takes part.
+ * region and dummy credentials. Endpoint, region and credentials come from
+ * these arguments, never from `process.env` or the developer's AWS profile,
+ * and nothing is written to `process.env`.
  */
 export function localRuntimeClient(url: string): RuntimeClient {
   return createRuntimeClient({
