@@ -1,22 +1,18 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#predict/config.ts';
 import { ERROR_CATALOGUE, isGatewayError } from '#shared/errors.ts';
 import { parseMultipart } from '#shared/multipart.ts';
 import { multipartBoundary } from '#shared/multipart-boundary.ts';
 import { buildMultipart, eventFor, loadImage } from '../fixtures/index.ts';
-import { handlerWith, lambdaContext, useLocalSageMaker } from './lambda.ts';
-import { SageMakerStub } from './sagemaker-stub.ts';
+import { lambdaContext } from '../local/emulation/lambda-context.ts';
+import { configWith, handlerWith, localRuntimeClient } from '../testing/predict-handler.ts';
+import { SageMakerStub } from '../testing/sagemaker-stub.ts';
 
 // The idea of middy's index.fuzz.js: whatever arrives, only the project's
 // own typed errors may come out: no crash, no hang, no 500.
 
-const limits = loadConfig({
-  SAGEMAKER_ENDPOINT_NAME: 'fuzz',
-  MAX_FILES: '3',
-  MAX_PARTS: '6',
-}).limits;
+const limits = configWith({ MAX_FILES: '3', MAX_PARTS: '6' }).limits;
 const BOUNDARY = 'fuzz-boundary';
 const jpeg = () => loadImage('small.jpg');
 
@@ -104,7 +100,10 @@ describe('fuzz: the multipart parser', () => {
 
 describe('fuzz: the whole handler', () => {
   const stub = new SageMakerStub();
-  beforeAll(async () => useLocalSageMaker(await stub.start()));
+  let client: ReturnType<typeof localRuntimeClient>;
+  beforeAll(async () => {
+    client = localRuntimeClient(await stub.start());
+  });
   afterAll(() => stub.stop());
 
   const event = fc
@@ -146,7 +145,7 @@ describe('fuzz: the whole handler', () => {
     });
 
   it('answers 200 or a catalogued 4xx problem, never a 500 or a throw', async () => {
-    const handler = handlerWith({ MAX_FILES: '3', MAX_PARTS: '6' });
+    const handler = handlerWith({ MAX_FILES: '3', MAX_PARTS: '6' }, client);
     await fc.assert(
       fc.asyncProperty(event, async (e) => {
         const result = await handler(e, lambdaContext());

@@ -2,12 +2,13 @@
 /**
  * What the page knows of the gateway before it uploads. The gateway is the
  * authority (it re-checks everything); these only let the page refuse or
- * shrink a file before sending it. web/limits.test.ts checks each value
- * against the definition the gateway itself uses (functions/shared, local/),
- * so a change there fails the tests until it is made here too.
+ * shrink a file before sending it. web/plan.test.ts checks each value
+ * against the definition the gateway itself uses (shared/contract.ts,
+ * shared/predict-env.ts, shared/aws-facts.ts), so a change there fails the
+ * tests until it is made here too.
  */
 
-/** The multipart field that carries images (contract.ts IMAGE_FIELD). */
+/** The multipart field that carries images (shared/contract.ts IMAGE_FIELD). */
 export const IMAGE_FIELD = 'image';
 
 /** Image files per request (the handler's MAX_FILES default). */
@@ -23,7 +24,9 @@ export const MAX_INPUT_PIXELS = 40_000_000;
  * The most request body one upload may carry through API Gateway to the
  * Lambda: the event is at most 6 MB and carries the body base64-encoded
  * (4/3 of its size) next to the headers and request context, so about
- * 4.4 MB of body is the practical ceiling (AWS-FACTS.md, README "Limits").
+ * 4.4 MB of body is the practical ceiling. Source: Lambda developer guide,
+ * "Lambda quotas" (invocation payload, synchronous: 6 MB), as
+ * shared/aws-facts.ts LAMBDA_MAX_EVENT_BYTES; README "Limits".
  */
 export const REQUEST_BODY_BUDGET_BYTES = 4_400_000;
 
@@ -42,7 +45,7 @@ export const DOWNSCALE_EDGE_PX = 2048;
 export const DOWNSCALE_JPEG_QUALITY = 0.9;
 
 /**
- * Declared types of the formats the gateway accepts (contract.ts
+ * Declared types of the formats the gateway accepts (shared/contract.ts
  * ALLOWED_IMAGE_FORMATS), with the extensions that stand in when a browser
  * declares no type.
  */

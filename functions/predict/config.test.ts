@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '#shared/config-kit.ts';
 import { DEFAULTS } from '#shared/predict-env.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 
 const base = { SAGEMAKER_ENDPOINT_NAME: 'my-endpoint' };
 

@@ -16,7 +16,7 @@ import {
 } from '#shared/predict-env.ts';
 
 /** Limits of one upload, enforced while parsing and decoding. */
-export interface UploadLimits extends MultipartLimits {
+interface UploadLimits extends MultipartLimits {
   readonly maxInputPixels: number;
 }
 
@@ -44,8 +44,6 @@ export interface Config {
   readonly retryAfterSeconds: number;
   readonly corsAllowOrigins: readonly string[];
 }
-
-export { ConfigError };
 
 /**
  * Reads and validates the function's configuration. Called once per container

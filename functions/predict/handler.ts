@@ -17,7 +17,7 @@ import { decodeBody, eventHeader, resolveRequestId } from './request.ts';
 import { buildResponse, type ImageOutcome } from './response.ts';
 
 /** What one container holds across invocations. */
-export interface Runtime {
+interface Runtime {
   readonly config: Config;
   readonly client: RuntimeClient;
 }

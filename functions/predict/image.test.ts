@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '#predict/config.ts';
 import { loadImage } from '../../fixtures/index.ts';
+import { loadConfig } from './config.ts';
 import { normaliseImage } from './image.ts';
 
 const options = (env: Record<string, string> = {}) =>

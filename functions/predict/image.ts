@@ -1,8 +1,8 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import type { NormaliseOptions } from '#predict/config.ts';
 import type { AllowedImageFormat } from '#shared/contract.ts';
 import { GatewayError } from '#shared/errors.ts';
 import { ALLOWED_DESCRIPTION, sniffImage } from '#shared/image-format.ts';
+import type { NormaliseOptions } from './config.ts';
 
 // Every upload is a different image: libvips' operation cache only holds
 // memory a Lambda container needs for the next request.

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { useLocalSageMaker } from '../../test/lambda.ts';
-import { predictionsReply, SageMakerStub, sagemakerError } from '../../test/sagemaker-stub.ts';
+import { localRuntimeClient } from '../../testing/predict-handler.ts';
+import { predictionsReply, SageMakerStub, sagemakerError } from '../../testing/sagemaker-stub.ts';
 import {
-  createRuntimeClient,
   deadlineFrom,
   type Invocation,
   invokeEndpoint,
   mapInvokeError,
+  type RuntimeClient,
 } from './invoke.ts';
 
 const stub = new SageMakerStub();
-let client: ReturnType<typeof createRuntimeClient>;
+let client: RuntimeClient;
 
 const invocation: Invocation = {
   endpointName: 'my-endpoint',
@@ -22,8 +22,7 @@ const invocation: Invocation = {
 const policy = { maxAttempts: 3, retryAfterSeconds: 2, baseDelayMs: 5 };
 
 beforeAll(async () => {
-  useLocalSageMaker(await stub.start());
-  client = createRuntimeClient();
+  client = localRuntimeClient(await stub.start());
 });
 afterAll(() => stub.stop());
 beforeEach(() => stub.reset());

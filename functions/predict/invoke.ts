@@ -16,7 +16,7 @@ export interface RuntimeClient {
 }
 
 /** Where the client sends InvokeEndpoint calls, when not where the AWS environment says. */
-export interface RuntimeClientOptions {
+interface RuntimeClientOptions {
   /**
    * Base URL of a SageMaker Runtime API, e.g. the local model server.
    * @default - the standard AWS resolution: AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME,
@@ -45,7 +45,7 @@ export function createRuntimeClient(options: RuntimeClientOptions = {}): SageMak
 }
 
 /** When the invocation phase must be over, and the signal that enforces it. */
-export interface Deadline {
+interface Deadline {
   readonly atEpochMs: number;
   readonly budgetMs: number;
   readonly signal: AbortSignal;
@@ -72,13 +72,13 @@ export interface Invocation {
   readonly inferenceId: string;
 }
 
-export interface InvocationResult {
+interface InvocationResult {
   readonly body: Uint8Array;
   readonly contentType: string | undefined;
   readonly variant: string | undefined;
 }
 
-export interface RetryPolicy {
+interface RetryPolicy {
   readonly maxAttempts: number;
   readonly retryAfterSeconds: number;
   /** First backoff; doubles per attempt. */

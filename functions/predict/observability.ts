@@ -10,9 +10,9 @@ const SERVICE = 'image-inference-gateway';
 export const logger = new Logger({ serviceName: SERVICE });
 
 /** CloudWatch EMF metrics, flushed once per request. */
-export const metrics = new Metrics({ namespace: 'ImageInferenceGateway', serviceName: SERVICE });
+const metrics = new Metrics({ namespace: 'ImageInferenceGateway', serviceName: SERVICE });
 
-export interface RequestMetrics {
+interface RequestMetrics {
   readonly timingsMs: Readonly<Record<string, number>>;
   readonly bytesIn: number;
   readonly bytesOut: number;

@@ -1,8 +1,16 @@
+/**
+ * Builds the Lambda proxy integration results (`APIGatewayProxyResult`: status,
+ * headers, string body) the handler returns to API Gateway, and holds the one
+ * function that turns an error into an HTTP response, `errorResult`.
+ * Source: API Gateway developer guide, "Output format of a Lambda function for
+ * proxy integration".
+ */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { EXPOSED_HEADERS } from '#shared/contract.ts';
 import { isGatewayError } from '#shared/errors.ts';
 import { PROBLEM_CONTENT_TYPE, type Problem, toProblem } from '#shared/problem.ts';
 
+/** Response headers by name, one value each (the proxy result's `headers`). */
 export type Headers = Record<string, string>;
 
 /**
@@ -24,6 +32,7 @@ export function corsHeaders(origin: string | undefined, allowed: readonly string
   return headers;
 }
 
+/** A JSON result: `body` serialised, `Content-Type: application/json` over `headers`. */
 export function jsonResult(
   statusCode: number,
   body: unknown,
@@ -37,9 +46,11 @@ export function jsonResult(
 }
 
 /**
- * The one place an error becomes an HTTP response: problem+json with the
- * catalogue's status, `Retry-After` when the error carries one, and the
- * request id echoed.
+ * The one place an error becomes an HTTP response: problem+json (RFC 9457)
+ * with the catalogue's status, `Retry-After` when the error carries one, and
+ * the request id echoed. Anything but a GatewayError becomes INTERNAL_ERROR
+ * with its message hidden (`toProblem`). Returns the problem too, for the logs
+ * and metrics.
  */
 export function errorResult(
   error: unknown,

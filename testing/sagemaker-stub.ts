@@ -8,6 +8,7 @@ export interface ReceivedInvocation {
   readonly body: Buffer;
 }
 
+/** What the stand-in answers to one invocation. */
 export interface StubReply {
   readonly status: number;
   readonly headers?: Record<string, string>;
@@ -16,6 +17,7 @@ export interface StubReply {
   readonly delayMs?: number;
 }
 
+/** Picks the reply to the `index`-th invocation since the last `reset()`. */
 export type StubBehaviour = (request: ReceivedInvocation, index: number) => StubReply;
 
 /** A classifier's answer, as SageMaker relays it. */
@@ -56,15 +58,19 @@ export function sagemakerError(
 
 /**
  * A real HTTP stand-in for SageMaker Runtime on 127.0.0.1. The handler's
- * real SDK client reaches it through AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, so
- * signing, serialisation and error parsing all run for real.
+ * real SDK client reaches it at the URL `start()` returns (see
+ * `localRuntimeClient`), so signing, serialisation and error parsing all run
+ * for real.
  */
 export class SageMakerStub {
+  /** Every invocation since the last `reset()`, in arrival order. */
   readonly received: ReceivedInvocation[] = [];
+  /** @default - a 200 with one prediction, `cat` at 0.9 */
   behaviour: StubBehaviour = () => predictionsReply([{ label: 'cat', score: 0.9 }]);
   private server: Server | undefined;
   private readonly pending = new Set<NodeJS.Timeout>();
 
+  /** Listens on a free port of 127.0.0.1; resolves to the base URL, `http://127.0.0.1:PORT`. */
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -103,11 +109,13 @@ export class SageMakerStub {
     return `http://127.0.0.1:${port}`;
   }
 
+  /** Forgets what was received and restores the default behaviour. */
   reset(): void {
     this.received.length = 0;
     this.behaviour = () => predictionsReply([{ label: 'cat', score: 0.9 }]);
   }
 
+  /** Drops delayed replies and open connections, then closes the server. */
   async stop(): Promise<void> {
     for (const timer of this.pending) clearTimeout(timer);
     this.pending.clear();

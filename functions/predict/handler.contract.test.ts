@@ -1,0 +1,137 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { type EventName, loadEvent, loadImage } from '../../fixtures/index.ts';
+import { handlerHarness } from '../../testing/handler-harness.ts';
+import { predictionsReply } from '../../testing/sagemaker-stub.ts';
+import { imagePart, uploadEvent } from '../../testing/upload.ts';
+
+// The contract as real clients meet it: captured curl, Chromium and Node
+// uploads, the 200 body, and what the model receives (headers, names, ids).
+
+const { stub, call } = handlerHarness();
+
+describe('uploads as real clients build them', () => {
+  it.each<EventName>(['curl', 'chromium', 'node-fetch'])(
+    '%s upload: 200 with the contract shape',
+    async (name) => {
+      stub.behaviour = () =>
+        predictionsReply([
+          { label: 'Drawing', score: 0.1 },
+          { label: 'Neutral', score: 0.85 },
+          { label: 'Porn', score: 0.05 },
+        ]);
+      const event = loadEvent(name);
+      const { result, body } = await call(event);
+      expect(result.statusCode).toBe(200);
+      expect(result.headers?.['Content-Type']).toBe('application/json');
+      const requestId = event.requestContext.requestId;
+      expect(result.headers?.['X-Request-Id']).toBe(requestId);
+      expect(body).toEqual({
+        requestId,
+        endpoint: { name: 'local-endpoint', variant: 'AllTraffic' },
+        results: [
+          {
+            field: 'image',
+            filename: 'small.jpg',
+            image: {
+              format: 'jpeg',
+              width: 64,
+              height: 48,
+              orientation: 1,
+              bytes: loadImage('small.jpg').length,
+            },
+            sent: {
+              contentType: 'image/jpeg',
+              width: 224,
+              height: 224,
+              bytes: stub.received[0]?.body.length,
+            },
+            predictions: [
+              { label: 'Neutral', score: 0.85 },
+              { label: 'Drawing', score: 0.1 },
+              { label: 'Porn', score: 0.05 },
+            ],
+          },
+        ],
+        timingsMs: expect.objectContaining({
+          parse: expect.any(Number),
+          normalise: expect.any(Number),
+          inference: expect.any(Number),
+          total: expect.any(Number),
+        }),
+      });
+
+      // What the model received: one invocation, a metadata-free 224x224 JPEG.
+      expect(stub.received).toHaveLength(1);
+      const [received] = stub.received;
+      expect(received?.endpointName).toBe('local-endpoint'); // the stage variable
+      expect(received?.headers['content-type']).toBe('image/jpeg');
+      expect(received?.headers.accept).toBe('application/json');
+      expect(received?.headers['x-amzn-sagemaker-custom-attributes']).toBe('note=hello');
+      expect(received?.headers['x-amzn-sagemaker-inference-id']).toBe(requestId);
+      const sent = await sharp(received?.body).metadata();
+      expect([sent.format, sent.width, sent.height, sent.space]).toEqual([
+        'jpeg',
+        224,
+        224,
+        'srgb',
+      ]);
+      expect([sent.exif, sent.icc, sent.xmp, sent.iptc, sent.orientation]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    },
+  );
+
+  it('keeps UTF-8 file names', async () => {
+    const { body } = await call(uploadEvent([imagePart('small.jpg', '写真 café.jpg')]));
+    expect((body.results as Array<{ filename: string }>)[0]?.filename).toBe('写真 café.jpg');
+  });
+
+  it('answers several images in upload order, one invocation each', async () => {
+    stub.behaviour = (request, index) =>
+      predictionsReply([{ label: `call-${index}-${request.body.length > 0}`, score: 1 }]);
+    const { result, body } = await call(
+      uploadEvent([
+        imagePart('small.jpg', 'a.jpg'),
+        imagePart('alpha.png', 'b.png'),
+        imagePart('image.webp', 'c.webp'),
+      ]),
+    );
+    expect(result.statusCode).toBe(200);
+    const results = body.results as Array<{ filename: string; image: { format: string } }>;
+    expect(results.map((r) => [r.filename, r.image.format])).toEqual([
+      ['a.jpg', 'jpeg'],
+      ['b.png', 'png'],
+      ['c.webp', 'webp'],
+    ]);
+    expect(stub.received).toHaveLength(3);
+  });
+
+  it('uses SAGEMAKER_ENDPOINT_NAME without a stage variable, and the target variant from config', async () => {
+    const event = uploadEvent([imagePart('small.jpg')]);
+    event.stageVariables = null;
+    const { result } = await call(event, { SAGEMAKER_TARGET_VARIANT: 'blue' });
+    expect(result.statusCode).toBe(200);
+    expect(stub.received[0]?.endpointName).toBe('test-endpoint');
+    expect(stub.received[0]?.headers['x-amzn-sagemaker-target-variant']).toBe('blue');
+  });
+
+  it('uses X-Request-Id as inference id and echoes it; forwards X-Client-Id', async () => {
+    const { result, body } = await call(
+      uploadEvent([imagePart('small.jpg'), { name: 'note', value: 'a b' }], {
+        'x-request-id': 'job-42',
+        'X-Client-Id': 'team;a',
+      }),
+    );
+    expect(result.headers?.['X-Request-Id']).toBe('job-42');
+    expect(body.requestId).toBe('job-42');
+    expect(stub.received[0]?.headers['x-amzn-sagemaker-inference-id']).toBe('job-42');
+    expect(stub.received[0]?.headers['x-amzn-sagemaker-custom-attributes']).toBe(
+      'client-id=team%3Ba;note=a%20b',
+    );
+  });
+});
