@@ -17,7 +17,7 @@ export function integrationPath(
   stageVariables: Readonly<Record<string, string>>,
 ): string {
   return path.replace(STAGE_VARIABLE, (_, braced?: string, dollar?: string) =>
-    encodeURIComponent(stageVariables[(braced ?? dollar) as string] ?? ''),
+    encodeURIComponent(stageVariables[braced ?? dollar ?? ''] ?? ''),
   );
 }
 
