@@ -12,16 +12,17 @@
 import '../scripts/quiet.ts';
 import { loadConfig } from '#predict/config.ts';
 import { normaliseImage } from '#predict/image.ts';
+import { LAMBDA_MAX_EVENT_BYTES } from '#shared/aws-facts.ts';
+import { environment, Settings } from '#shared/config-kit.ts';
 import { buildMultipart, imagePath, loadImage } from '../fixtures/index.ts';
-import { readApiModel } from './emulation/api-model.ts';
 import { buildProxyEvent, eventBytes } from './emulation/event.ts';
 import { translateResult } from './emulation/result.ts';
-import { MAX_EVENT_BYTES } from './gateway.ts';
-import { startLocalStack } from './stack.ts';
+import { localApiModel, startLocalStack } from './stack.ts';
 
 const CLIENTS = 8;
 const failures = new Map<string, number>();
-const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
+const DURATION_MS =
+  new Settings(environment(process.env)).integer('BENCH_SECONDS', 8, 1, 3600) * 1000;
 const KEY = 'local-bench-key-00000000000000';
 const image = loadImage('photo-2mp.jpg');
 const normalise = loadConfig({ SAGEMAKER_ENDPOINT_NAME: 'bench' }).normalise;
@@ -122,7 +123,7 @@ try {
   const p99 = percentile(full.latenciesMs, 99);
 
   // The emulator's own work for this upload, measured alone.
-  const model = readApiModel((await import('../infra/app.ts')).synthesizeTemplate());
+  const model = localApiModel();
   const boundary = '----bench';
   const body = buildMultipart(
     [{ name: 'image', filename: 'photo-2mp.jpg', contentType: 'image/jpeg', bytes: image }],
@@ -156,7 +157,7 @@ try {
         binaryMediaTypes: model.binaryMediaTypes,
       },
     );
-    if (eventBytes(event) > MAX_EVENT_BYTES) throw new Error('event too large');
+    if (eventBytes(event) > LAMBDA_MAX_EVENT_BYTES) throw new Error('event too large');
     translateResult(response, 'application/json', model.binaryMediaTypes);
   }
   const emulatorMs = (performance.now() - t0) / rounds;

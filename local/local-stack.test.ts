@@ -6,10 +6,8 @@ import { promisify } from 'node:util';
 import FormDataPackage from 'form-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePath, loadImage } from '../fixtures/index.ts';
-import { synthesizeTemplate } from '../infra/app.ts';
-import { readApiModel } from './emulation/api-model.ts';
 import { createGateway } from './gateway.ts';
-import { type LocalStack, startLocalStack } from './stack.ts';
+import { type LocalStack, localApiModel, startLocalStack } from './stack.ts';
 
 const execFileAsync = promisify(execFile);
 const KEY = 'local-integration-test-key-0001';
@@ -268,7 +266,7 @@ describe('the local gateway against other backends', () => {
   afterAll(() => new Promise<void>((resolve) => echo.close(() => resolve())));
 
   async function gateway(overrides: { binaryMediaTypes?: string[] }) {
-    const model = readApiModel(synthesizeTemplate());
+    const model = localApiModel();
     const server = createGateway({
       model: { ...model, ...overrides },
       apiKey: KEY,
@@ -301,7 +299,7 @@ describe('the local gateway against other backends', () => {
   });
 
   it('a wrong binaryMediaTypes corrupts the upload locally exactly as deployed: 400 BINARY_BODY_NOT_ENCODED', async () => {
-    const model = readApiModel(synthesizeTemplate());
+    const model = localApiModel();
     const { createHandler } = await import('#predict/handler.ts');
     const { loadConfig } = await import('#predict/config.ts');
     const server = createGateway({
@@ -337,7 +335,7 @@ describe('the local gateway around a Lambda that misbehaves', () => {
     handler: (event: unknown) => Promise<unknown>,
     integrationTimeoutMs?: number,
   ) {
-    const model = readApiModel(synthesizeTemplate());
+    const model = localApiModel();
     const server = createGateway({
       model,
       apiKey: KEY,

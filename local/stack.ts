@@ -7,10 +7,17 @@ import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
 import { synthesizeTemplate } from '../infra/app.ts';
-import { readApiModel } from './emulation/api-model.ts';
-import { createGateway, type LambdaHandler } from './gateway.ts';
+import { type ApiModel, readApiModel } from './emulation/api-model.ts';
+import { createGateway } from './gateway.ts';
+import type { LambdaHandler } from './lambda-proxy.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Dummy credentials: the local model server checks a request is signed, not by whom. */
+const LOCAL_CREDENTIALS = {
+  accessKeyId: 'AKIDLOCALGATEWAY',
+  secretAccessKey: 'local-gateway-not-a-secret',
+};
 
 export interface LocalStackOptions {
   /** Port of the local API (0 picks a free one). */
@@ -37,6 +44,14 @@ export interface LocalStack {
   readonly server: Server;
   readonly model: ChildProcess;
   stop(): Promise<void>;
+}
+
+/**
+ * The API as the local gateway runs it: the CDK app synthesised with
+ * `context` (none: cdk.json's defaults), read into the gateway's model.
+ */
+export function localApiModel(context: Readonly<Record<string, unknown>> = {}): ApiModel {
+  return readApiModel(synthesizeTemplate(context));
 }
 
 async function waitForPing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -115,23 +130,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   );
   try {
     const modelUrl = await listeningUrl(child, modelLog);
-    const template = synthesizeTemplate(options.context ?? {});
-    const model = readApiModel(template);
+    const model = localApiModel(options.context);
     await waitForPing(modelUrl, child, 60_000);
-
-    // The real SDK, pointed at the local SageMaker Runtime, signed with dummy credentials.
-    process.env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = modelUrl;
-    process.env.AWS_REGION ??= 'us-east-1';
-    process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCALGATEWAY';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local-gateway-not-a-secret';
 
     // One runtime per function, as a container's cold start builds it; an
     // invalid environment fails here, at start-up, with the loader's message.
+    // The real SDK, pointed at the local SageMaker Runtime, signed with dummy credentials.
     const handlers = new Map<string, LambdaHandler>(
       [...model.functions.values()].map((fn) => {
         const runtime = {
           config: loadConfig({ ...fn.environment, ...options.functionEnv }),
-          client: createRuntimeClient(),
+          client: createRuntimeClient({
+            endpoint: modelUrl,
+            region: 'us-east-1',
+            credentials: LOCAL_CREDENTIALS,
+          }),
         };
         return [fn.id, createHandler(() => runtime)];
       }),

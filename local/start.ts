@@ -7,36 +7,31 @@
 import '../scripts/quiet.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localApiKey } from './api-keys.ts';
+import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
+import { type LocalApiKey, localApiKey } from './api-keys.ts';
 import { startLocalStack } from './stack.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-function port(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value > 65535) {
-    process.stderr.write(
-      `Environment variable ${name} must be a port number (0-65535), but received ${JSON.stringify(raw)}\n`,
-    );
-    process.exit(2);
-  }
-  return value;
-}
+const PORT_RULE = 'a port number (0-65535)';
 
 const started = performance.now();
-let key: { key: string; source: string };
+const env = new Settings(environment(process.env));
+let key: LocalApiKey;
+let port: number;
+let modelPort: number;
 try {
-  key = localApiKey(process.env.LOCAL_API_KEY, join(ROOT, '.cache', 'local-api-key'));
+  key = localApiKey(env, join(ROOT, '.cache', 'local-api-key'));
+  port = env.integer('PORT', 3000, 0, 65535, PORT_RULE);
+  modelPort = env.integer('MODEL_PORT', 8080, 0, 65535, PORT_RULE);
 } catch (error) {
-  process.stderr.write(`${(error as Error).message}\n`);
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
 
 const stack = await startLocalStack({
-  port: port('PORT', 3000),
-  modelPort: port('MODEL_PORT', 8080),
+  port,
+  modelPort,
   apiKey: key.key,
   staticDir: join(ROOT, 'web'),
   accessLog: (line) => process.stdout.write(`${line}\n`),

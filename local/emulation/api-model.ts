@@ -16,7 +16,6 @@ interface Resource {
 export interface IntegrationResponse {
   readonly selectionPattern: RegExp | undefined;
   readonly statusCode: number;
-  readonly contentHandling: string | undefined;
   /** method.response.header.X -> source expression ('literal', context.x, integration.response.header.X). */
   readonly responseParameters: Readonly<Record<string, string>>;
   readonly responseTemplates: Readonly<Record<string, string>>;
@@ -150,8 +149,6 @@ function integrationResponses(value: unknown): IntegrationResponse[] {
         ? new RegExp(`^(?:${response.SelectionPattern})$`)
         : undefined,
     statusCode: Number(response.StatusCode),
-    contentHandling:
-      typeof response.ContentHandling === 'string' ? response.ContentHandling : undefined,
     responseParameters: strings(response.ResponseParameters),
     responseTemplates: strings(response.ResponseTemplates),
   }));

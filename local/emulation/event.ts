@@ -118,7 +118,7 @@ export function buildProxyEvent(
 }
 
 /**
- * The event's size as JSON, as Lambda counts it against its 6 MB limit,
+ * The event's size as JSON, as Lambda counts it against LAMBDA_MAX_EVENT_BYTES,
  * without serialising the body: base64 needs no escaping, so only a text
  * body is measured through JSON.stringify.
  */

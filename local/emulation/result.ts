@@ -1,7 +1,9 @@
+import { LAMBDA_MAX_RESPONSE_BYTES } from '#shared/aws-facts.ts';
 import { firstAcceptedType, matchesMediaType } from './media-types.ts';
 
-/** Lambda's limit on a synchronous response payload. */
-export const LAMBDA_MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** Why a result over Lambda's response limit is refused, the limit in MB. */
+const OVER_RESPONSE_LIMIT =
+  `response payload over ${LAMBDA_MAX_RESPONSE_BYTES / (1024 * 1024)} MB` as const;
 
 export interface HttpResponse {
   readonly statusCode: number;
@@ -18,7 +20,7 @@ export type InvalidResult =
   | 'body is not a string'
   | 'isBase64Encoded is not a boolean'
   | 'body is not valid base64'
-  | 'response payload over 6 MB';
+  | typeof OVER_RESPONSE_LIMIT;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -49,7 +51,7 @@ export function translateResult(
   } catch {
     return { invalid: 'not an object' };
   }
-  if (size > LAMBDA_MAX_RESPONSE_BYTES) return { invalid: 'response payload over 6 MB' };
+  if (size > LAMBDA_MAX_RESPONSE_BYTES) return { invalid: OVER_RESPONSE_LIMIT };
   const status = r.statusCode;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
     return { invalid: 'statusCode is not an integer from 100 to 599' };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { sameKey } from '../api-keys.ts';
 import { buildProxyEvent, eventBytes } from './event.ts';
 import { renderTemplate } from './mapping.ts';
 import { firstAcceptedType, matchesMediaType } from './media-types.ts';
 import { translateResult } from './result.ts';
 import { periodStart, Quota, TokenBucket } from './throttle.ts';
+import { sameKey } from './usage-plans.ts';
 
 const BINARY = ['multipart/form-data', 'image/*'];
 

@@ -1,0 +1,90 @@
+/**
+ * Gateway responses: how API Gateway answers the errors it makes itself,
+ * with its own default status and message, restyled by the stack's
+ * `AWS::ApiGateway::GatewayResponse` for that type (or for DEFAULT_4XX /
+ * DEFAULT_5XX when the type has none).
+ */
+import { API_GATEWAY_MAX_REQUEST_BYTES } from '#shared/aws-facts.ts';
+import type { GatewayResponse } from './api-model.ts';
+import { type HeaderLookup, type MappingContext, mapParameter, renderTemplate } from './mapping.ts';
+import type { Fault, GatewayResponseType, Reply } from './reply.ts';
+
+/**
+ * API Gateway's own default statuses and messages for the errors it makes.
+ * Source: API Gateway developer guide, "Gateway response types for API Gateway".
+ */
+export const GATEWAY_RESPONSE_DEFAULTS = {
+  MISSING_AUTHENTICATION_TOKEN: { status: 403, message: 'Missing Authentication Token' },
+  INVALID_API_KEY: { status: 403, message: 'Forbidden' },
+  THROTTLED: { status: 429, message: 'Too Many Requests' },
+  QUOTA_EXCEEDED: { status: 429, message: 'Limit Exceeded' },
+  INTEGRATION_TIMEOUT: { status: 504, message: 'Endpoint request timed out' },
+  INTEGRATION_FAILURE: { status: 504, message: 'Internal server error' },
+  BAD_REQUEST_PARAMETERS: { status: 400, message: 'Missing required request parameters' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long' },
+  DEFAULT_5XX: { status: 502, message: 'Internal server error' },
+} as const satisfies Record<GatewayResponseType, { status: number; message: string }>;
+
+const HEADER_PREFIX = 'gatewayresponse.header.';
+const JSON_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['Content-Type', 'application/json'],
+];
+
+/**
+ * The response API Gateway sends for `fault`: the gateway response the
+ * template defines for its type (else for DEFAULT_4XX or DEFAULT_5XX by its
+ * default status), its header mappings and `application/json` template
+ * evaluated with `$context.error.*` set; without one, AWS's default
+ * `{"message": ...}`. The reply carries the type as `x-amzn-ErrorType`.
+ */
+export function gatewayReply(
+  responses: ReadonlyMap<string, GatewayResponse>,
+  fault: Fault,
+  mapping: MappingContext,
+  requestHeader: HeaderLookup,
+): Reply {
+  const type = fault.fault;
+  const defaults = GATEWAY_RESPONSE_DEFAULTS[type];
+  const message = fault.message ?? defaults.message;
+  const response =
+    responses.get(type) ?? responses.get(defaults.status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
+  if (response === undefined) {
+    return {
+      status: defaults.status,
+      headers: JSON_HEADERS,
+      body: Buffer.from(JSON.stringify({ message })),
+      errorType: type,
+    };
+  }
+  const context: MappingContext = { ...mapping, errorMessage: message, errorResponseType: type };
+  const headers: Array<[string, string]> = [];
+  for (const [key, expression] of Object.entries(response.responseParameters)) {
+    if (!key.startsWith(HEADER_PREFIX)) continue;
+    const value = mapParameter(expression, context, requestHeader);
+    if (value !== undefined) headers.push([key.slice(HEADER_PREFIX.length), value]);
+  }
+  if (!headers.some(([name]) => name.toLowerCase() === 'content-type'))
+    headers.push(['Content-Type', 'application/json']);
+  const template = response.responseTemplates['application/json'];
+  const body =
+    template === undefined ? JSON.stringify({ message }) : renderTemplate(template, context);
+  return {
+    status: response.statusCode ?? defaults.status,
+    headers,
+    body: Buffer.from(body),
+    errorType: type,
+  };
+}
+
+/**
+ * Observed: API Gateway answers a request over its payload limit itself, in
+ * plain text, before any gateway response applies.
+ */
+export function payloadTooLargeReply(): Reply {
+  return {
+    status: 413,
+    headers: [['Content-Type', 'text/plain']],
+    body: Buffer.from(`HTTP content length exceeded ${API_GATEWAY_MAX_REQUEST_BYTES} bytes.`),
+    errorType: 'REQUEST_TOO_LARGE',
+  };
+}

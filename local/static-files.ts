@@ -1,0 +1,40 @@
+/**
+ * The browser page (web/) served at `/` beside the API, as a developer
+ * opens it from `npm start`. Only the page's asset types are served, and
+ * only from inside the directory.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+
+/** The page's asset types: nothing else in the static directory (tests, configs) is served. */
+const STATIC_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * Serves `pathname` (`/` is `index.html`) with 200 and `Cache-Control:
+ * no-cache`; false, with nothing written, when there is no such file.
+ */
+export type StaticFiles = (pathname: string, res: ServerResponse) => boolean;
+
+/** The files of `dir`; undefined when no directory is given or it does not exist. */
+export function staticFiles(dir: string | undefined): StaticFiles | undefined {
+  if (dir === undefined || !existsSync(dir)) return undefined;
+  const root = resolve(dir);
+  return (pathname, res) => {
+    const file = normalize(join(root, pathname === '/' ? 'index.html' : pathname));
+    const type = STATIC_TYPES[extname(file)];
+    if (type === undefined || !file.startsWith(`${root}${sep}`)) return false;
+    if (!existsSync(file) || !statSync(file).isFile()) return false;
+    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache' });
+    createReadStream(file).pipe(res);
+    return true;
+  };
+}
