@@ -2,7 +2,7 @@
  * CDK feature flags, set in code rather than cdk.json so an in-process
  * synth (tests, the local gateway) builds exactly what `npm run synth` does.
  * Only the flags that touch the resources this app creates; each is one of
- * aws-cdk-lib's recommended values (recommended-feature-flags.json).
+ * aws-cdk-lib's recommended values (its recommended-feature-flags.json).
  */
 export const FEATURE_FLAGS = {
   // No account-wide CloudWatch role behind our back (RestApi cloudWatchRole).

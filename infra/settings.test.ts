@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '#shared/config-kit.ts';
 import {
   CONTEXT_DEFAULTS,
   CONTEXT_KEYS,
-  ContextError,
   MODEL_ASSET_DIRECTORY,
+  MODEL_ASSET_FILE,
   readSettings,
 } from './settings.ts';
 
@@ -65,15 +68,19 @@ describe('readSettings', () => {
     expect(read({ stages: JSON.stringify(stages) }).stages).toEqual(expected);
   });
 
-  it('deploys the model server from model-server/ with model=asset, serverless by default', () => {
+  it('deploys the model server from model-server/Dockerfile with model=asset, serverless by default', () => {
     expect(read({ model: 'asset', modelDataUrl: 's3://b/m.tar.gz' }).model).toEqual({
       imageAssetDirectory: MODEL_ASSET_DIRECTORY,
+      imageAssetFile: MODEL_ASSET_FILE,
       mode: 'serverless',
       modelDataUrl: 's3://b/m.tar.gz',
       serverlessMemorySizeMb: 2048,
       serverlessMaxConcurrency: 5,
     });
-    expect(MODEL_ASSET_DIRECTORY).toMatch(/\/model-server\/$/);
+    // The build context is the repository root; the Dockerfile is the model server's.
+    expect(MODEL_ASSET_DIRECTORY).toBe(fileURLToPath(new URL('../', import.meta.url)));
+    expect(MODEL_ASSET_FILE).toBe('model-server/Dockerfile');
+    expect(existsSync(join(MODEL_ASSET_DIRECTORY, MODEL_ASSET_FILE))).toBe(true);
   });
 
   const errors: Array<[string, Record<string, unknown>, string]> = [
@@ -130,7 +137,8 @@ describe('readSettings', () => {
   ];
 
   it.each(errors)('refuses %s', (_what, context, message) => {
-    expect(() => read(context)).toThrow(new ContextError(message));
+    expect(() => read(context)).toThrow(ConfigError);
+    expect(() => read(context)).toThrow(new ConfigError(message));
   });
 });
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import { cdkContext, Settings } from '#shared/config-kit.ts';
 import type { ImageInferenceApiStage } from './constructs/image-inference-api.ts';
 import type { ModelEndpointMode, ModelEndpointProps } from './constructs/model-endpoint.ts';
 
@@ -11,8 +12,16 @@ import type { ModelEndpointMode, ModelEndpointProps } from './constructs/model-e
  * builds the same stack as `npm run synth`.
  */
 
-/** Where `model: asset` builds the model server image from. */
-export const MODEL_ASSET_DIRECTORY = fileURLToPath(new URL('../model-server/', import.meta.url));
+/**
+ * Where `model: asset` builds the model server image from: the repository
+ * root is the Docker build context (the image needs the root's package.json,
+ * lockfile and .npmrc, and shared/), narrowed to what the Dockerfile copies
+ * by `<Dockerfile>.dockerignore` (ModelEndpoint reads it, as BuildKit does).
+ */
+export const MODEL_ASSET_DIRECTORY = fileURLToPath(new URL('../', import.meta.url));
+
+/** The model server's Dockerfile, relative to MODEL_ASSET_DIRECTORY. */
+export const MODEL_ASSET_FILE = 'model-server/Dockerfile';
 
 /** Every context key the app reads, with its default as `-c` would spell it. */
 export const CONTEXT_DEFAULTS = {
@@ -56,17 +65,6 @@ export interface AppSettings {
   readonly model: Omit<ModelEndpointProps, 'endpointName'> | undefined;
 }
 
-/** A context value the app cannot use; the message names the key, the value and what was expected. */
-export class ContextError extends Error {
-  override readonly name = 'ContextError';
-}
-
-function fail(key: string, value: unknown, expected: string): never {
-  throw new ContextError(
-    `Context value ${key} must be ${expected}, but received ${JSON.stringify(value)}`,
-  );
-}
-
 /** Reads one context value: `-c` gives strings, cdk.json gives JSON values. */
 export type ContextReader = (key: string) => unknown;
 
@@ -95,108 +93,116 @@ const PERIODS: Readonly<Record<string, Period>> = {
   MONTH: Period.MONTH,
 };
 
-function text(read: ContextReader, key: ContextKey): string {
-  const value = read(key) ?? CONTEXT_DEFAULTS[key];
-  if (typeof value !== 'string') fail(key, value, 'a string');
-  return value.trim();
+function text(settings: Settings, key: ContextKey): string {
+  return settings.string(key, CONTEXT_DEFAULTS[key]);
 }
 
-/** A comma-separated string or an array of strings. */
-function list(read: ContextReader, key: ContextKey): string[] {
-  const value = read(key) ?? CONTEXT_DEFAULTS[key];
-  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
-  if (items === null || !items.every((item) => typeof item === 'string')) {
-    fail(key, value, 'a comma-separated string or an array of strings');
-  }
-  return items.map((item) => item.trim()).filter((item) => item !== '');
+/**
+ * A whole number, from JSON or from a `-c` string of digits. The range is
+ * the constructs' to check (their messages name the prop and its range).
+ */
+function integer(settings: Settings, key: ContextKey): number {
+  return settings.integer(
+    key,
+    Number(CONTEXT_DEFAULTS[key]),
+    Number.MIN_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER,
+    'a whole number',
+  );
 }
 
-/** A whole number, from JSON or from a `-c` string. */
-function integer(read: ContextReader, key: ContextKey): number {
-  const value = read(key) ?? CONTEXT_DEFAULTS[key];
-  const parsed =
-    typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-  if (!Number.isSafeInteger(parsed) || (typeof value === 'string' && !/^\s*\d+\s*$/.test(value))) {
-    fail(key, value, 'a whole number');
-  }
-  return parsed;
-}
-
-function stageFromObject(value: unknown, index: number): ImageInferenceApiStage {
+function stageFromObject(
+  settings: Settings,
+  value: unknown,
+  index: number,
+): ImageInferenceApiStage {
   const where = `stages[${index}]`;
   if (typeof value === 'string') return { stageName: value.trim() };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(where, value, 'a stage name or an object with stageName');
+    settings.fail(where, value, 'a stage name or an object with stageName');
   }
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!(STAGE_KEYS as readonly string[]).includes(key)) {
-      fail(`${where}.${key}`, record[key], `left out (a stage has ${STAGE_KEYS.join(', ')})`);
+      settings.fail(
+        `${where}.${key}`,
+        record[key],
+        `left out (a stage has ${STAGE_KEYS.join(', ')})`,
+      );
     }
   }
   for (const key of ['stageName', 'endpointName'] as const) {
     if (record[key] !== undefined && typeof record[key] !== 'string') {
-      fail(`${where}.${key}`, record[key], 'a string');
+      settings.fail(`${where}.${key}`, record[key], 'a string');
     }
   }
-  if (typeof record.stageName !== 'string')
-    fail(`${where}.stageName`, record.stageName, 'a string');
+  if (typeof record.stageName !== 'string') {
+    settings.fail(`${where}.stageName`, record.stageName, 'a string');
+  }
   for (const key of NUMERIC_STAGE_KEYS) {
     if (record[key] !== undefined && typeof record[key] !== 'number') {
-      fail(`${where}.${key}`, record[key], 'a number');
+      settings.fail(`${where}.${key}`, record[key], 'a number');
     }
   }
   let quotaPeriod: Period | undefined;
   if (record.quotaPeriod !== undefined) {
     quotaPeriod = PERIODS[String(record.quotaPeriod)];
     if (quotaPeriod === undefined) {
-      fail(`${where}.quotaPeriod`, record.quotaPeriod, 'one of DAY, WEEK, MONTH');
+      settings.fail(`${where}.quotaPeriod`, record.quotaPeriod, 'one of DAY, WEEK, MONTH');
     }
   }
   return { ...(record as unknown as ImageInferenceApiStage), quotaPeriod };
 }
 
-function stages(read: ContextReader): ImageInferenceApiStage[] {
-  let value = read('stages') ?? CONTEXT_DEFAULTS.stages;
+/** Stage names (comma-separated), or a JSON array (a value, or a `-c` string starting with `[`). */
+function stages(settings: Settings): ImageInferenceApiStage[] {
+  let value = settings.source.get('stages') ?? CONTEXT_DEFAULTS.stages;
   if (typeof value === 'string' && value.trim().startsWith('[')) {
     try {
       value = JSON.parse(value);
     } catch {
-      fail('stages', value, 'valid JSON when it starts with [');
+      settings.fail('stages', value, 'valid JSON when it starts with [');
     }
   }
   if (typeof value === 'string') {
-    return list(() => value, 'stages').map((stageName) => ({ stageName }));
+    return settings
+      .list('stages', CONTEXT_DEFAULTS.stages.split(','))
+      .map((stageName) => ({ stageName }));
   }
-  if (!Array.isArray(value)) fail('stages', value, 'stage names or a JSON array of stages');
-  return value.map(stageFromObject);
+  if (!Array.isArray(value)) {
+    settings.fail('stages', value, 'stage names or a JSON array of stages');
+  }
+  return value.map((stage, index) => stageFromObject(settings, stage, index));
 }
 
-function architecture(read: ContextReader): Architecture {
-  const value = text(read, 'architecture');
+function architecture(settings: Settings): Architecture {
+  const value = text(settings, 'architecture');
   if (value === 'arm64') return Architecture.ARM_64;
   if (value === 'x86_64') return Architecture.X86_64;
-  return fail('architecture', value, 'arm64 or x86_64');
+  return settings.fail('architecture', value, 'arm64 or x86_64');
 }
 
-function model(read: ContextReader): AppSettings['model'] {
-  const source = text(read, 'model');
+function model(settings: Settings): AppSettings['model'] {
+  const source = text(settings, 'model');
   const modelKeys = CONTEXT_KEYS.filter((key) => key.startsWith('model') && key !== 'model');
   if (source === 'none') {
     for (const key of modelKeys) {
-      if (read(key) !== undefined) {
-        fail(key, read(key), 'left out while model is none (the endpoint already exists)');
+      const value = settings.source.get(key);
+      if (value !== undefined) {
+        settings.fail(key, value, 'left out while model is none (the endpoint already exists)');
       }
     }
     return undefined;
   }
-  const mode = text(read, 'modelMode');
+  const mode = text(settings, 'modelMode');
   if (mode !== 'serverless' && mode !== 'realtime') {
-    fail('modelMode', mode, 'serverless or realtime');
+    settings.fail('modelMode', mode, 'serverless or realtime');
   }
-  const modelDataUrl = text(read, 'modelDataUrl');
+  const modelDataUrl = text(settings, 'modelDataUrl');
   const image =
-    source === 'asset' ? { imageAssetDirectory: MODEL_ASSET_DIRECTORY } : { imageUri: source };
+    source === 'asset'
+      ? { imageAssetDirectory: MODEL_ASSET_DIRECTORY, imageAssetFile: MODEL_ASSET_FILE }
+      : { imageUri: source };
   const common = {
     ...image,
     mode: mode as ModelEndpointMode,
@@ -205,24 +211,29 @@ function model(read: ContextReader): AppSettings['model'] {
   return mode === 'realtime'
     ? {
         ...common,
-        instanceType: text(read, 'modelInstanceType'),
-        instanceCount: integer(read, 'modelInstanceCount'),
+        instanceType: text(settings, 'modelInstanceType'),
+        instanceCount: integer(settings, 'modelInstanceCount'),
       }
     : {
         ...common,
-        serverlessMemorySizeMb: integer(read, 'modelMemorySizeMb'),
-        serverlessMaxConcurrency: integer(read, 'modelMaxConcurrency'),
+        serverlessMemorySizeMb: integer(settings, 'modelMemorySizeMb'),
+        serverlessMaxConcurrency: integer(settings, 'modelMaxConcurrency'),
       };
 }
 
-/** Every setting, from the context with the defaults above. */
+/**
+ * Every setting, from the context with the defaults above.
+ * @throws ConfigError (shared/config-kit.ts) naming the first unusable value:
+ * `Context value <key> must be <expected>, but received <value as JSON>`
+ */
 export function readSettings(read: ContextReader): AppSettings {
+  const settings = new Settings(cdkContext(read));
   return {
-    stackName: text(read, 'stackName'),
-    endpointName: text(read, 'endpointName'),
-    stages: stages(read),
-    corsOrigins: list(read, 'corsOrigins'),
-    architecture: architecture(read),
-    model: model(read),
+    stackName: text(settings, 'stackName'),
+    endpointName: text(settings, 'endpointName'),
+    stages: stages(settings),
+    corsOrigins: settings.list('corsOrigins', CONTEXT_DEFAULTS.corsOrigins.split(',')),
+    architecture: architecture(settings),
+    model: model(settings),
   };
 }

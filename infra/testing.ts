@@ -1,6 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
+import {
+  ImageInferenceApi,
+  type ImageInferenceApiProps,
+} from './constructs/image-inference-api.ts';
 import { FEATURE_FLAGS } from './feature-flags.ts';
 
 /**
@@ -70,4 +74,34 @@ export function readable(value: unknown): string {
     if (getAtt !== undefined) return `<${getAtt[0]}.${getAtt[1]}>`;
   }
   return JSON.stringify(value);
+}
+
+/** The template of an ImageInferenceApi `Api` (endpoint `image-moderation`) in a test stack. */
+export function synthApi(props: Partial<ImageInferenceApiProps> = {}): Template {
+  const stack = testStack();
+  new ImageInferenceApi(stack, 'Api', { endpointName: 'image-moderation', ...props });
+  return Template.fromStack(stack);
+}
+
+/** Methods by `<HttpMethod> <path part>`, e.g. `POST predict`. */
+export function methodsByRoute(template: Template): Record<string, Record<string, unknown>> {
+  const resources = resourcesOf(template, 'AWS::ApiGateway::Resource');
+  const pathOf = (ref: unknown) =>
+    resources[(ref as { Ref: string }).Ref]?.PathPart as string | undefined;
+  return Object.fromEntries(
+    Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).map((method) => [
+      `${method.HttpMethod} ${pathOf(method.ResourceId)}`,
+      method,
+    ]),
+  );
+}
+
+/** Stage name -> the stage's properties. */
+export function stagesByName(template: Template): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.values(resourcesOf(template, 'AWS::ApiGateway::Stage')).map((stage) => [
+      stage.StageName as string,
+      stage,
+    ]),
+  );
 }

@@ -31,8 +31,8 @@ export type ResponseKind = 'gateway-response' | 'integration-response';
  *   carry only an error code and a request id, never anyone's data); an
  *   integration response cannot read request headers and sends the first
  *   origin, so only that origin's pages can read /invocations answers.
- * The Lambda's own responses (functions/predict/http.ts) check the origin
- * against the list, as CORS_ALLOW_ORIGINS tells them.
+ * The Lambda's own responses (`corsHeaders` in functions/predict/proxy-result.ts)
+ * check the origin against the list, as CORS_ALLOW_ORIGINS tells them.
  */
 export function corsResponseHeaders(
   origins: readonly string[],

@@ -1,12 +1,13 @@
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+  API_GATEWAY_MAX_REQUEST_BYTES,
+  LAMBDA_MAX_EVENT_BYTES,
+} from '#shared/aws-facts.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '#shared/errors.ts';
 import { PROBLEM_CONTENT_TYPE } from '#shared/problem.ts';
+import { corsResponseHeaders } from './cors.ts';
 import { GATEWAY_MESSAGE, problemTemplate } from './problem-template.ts';
-
-/** API Gateway's limit on a request, the cause of most REQUEST_TOO_LARGE answers. */
-export const API_GATEWAY_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
-
-/** Lambda's limit on a synchronous event (the body travels base64-encoded in it). */
-export const LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024;
 
 /** `Retry-After` on THROTTLED: a token bucket refills within a second at any rate >= 1 rps. */
 export const THROTTLED_RETRY_AFTER_SECONDS = 1;
@@ -35,7 +36,8 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
   {
     // In practice what reaches DEFAULT_5XX is AWS's 502 for a Lambda that
     // failed, outlived its timeout or returned an invalid result (malformed,
-    // over 6 MB): fixed at 502 so clients see the status AWS would send.
+    // over LAMBDA_MAX_RESPONSE_BYTES): fixed at 502 so clients see the status
+    // AWS would send.
     type: 'DEFAULT_5XX',
     code: 'INTEGRATION_FAILURE',
     detail:
@@ -67,7 +69,7 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
   {
     type: 'INTEGRATION_TIMEOUT',
     code: 'ENDPOINT_TIMEOUT',
-    detail: "No answer within API Gateway's integration timeout (29 s).",
+    detail: `No answer within API Gateway's integration timeout (${API_GATEWAY_INTEGRATION_TIMEOUT_MS / 1000} s).`,
   },
   {
     type: 'INTEGRATION_FAILURE',
@@ -91,9 +93,9 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
     detail: "The request body does not match the method's request model.",
   },
   {
-    // Observed: API Gateway answers its own 10 MB limit before gateway
-    // responses apply, with a plain-text 413; this response restyles the
-    // 413s that do go through it.
+    // Observed: API Gateway answers its own limit (API_GATEWAY_MAX_REQUEST_BYTES)
+    // before gateway responses apply, with a plain-text 413; this response
+    // restyles the 413s that do go through it.
     type: 'REQUEST_TOO_LARGE',
     code: 'REQUEST_TOO_LARGE',
     detail: `The request is larger than API Gateway accepts (${API_GATEWAY_MAX_REQUEST_BYTES} bytes) or than a Lambda event can carry (${LAMBDA_MAX_EVENT_BYTES} bytes, about 4.4 MB of file once base64-encoded).`,
@@ -127,4 +129,21 @@ export function renderGatewayResponse(
     responseHeaders: headers,
     templates: { 'application/json': problemTemplate(spec.code, spec.detail) },
   };
+}
+
+/**
+ * Adds every response of GATEWAY_RESPONSES to `restApi`, each with the CORS
+ * headers for `corsOrigins` (construct ids: the response types).
+ */
+export function addGatewayResponses(restApi: apigw.RestApi, corsOrigins: readonly string[]): void {
+  const cors = corsResponseHeaders(corsOrigins, 'gateway-response');
+  for (const spec of GATEWAY_RESPONSES) {
+    const rendered = renderGatewayResponse(spec, cors);
+    restApi.addGatewayResponse(rendered.type, {
+      type: apigw.ResponseType.of(rendered.type),
+      statusCode: rendered.statusCode,
+      responseHeaders: rendered.responseHeaders,
+      templates: rendered.templates,
+    });
+  }
 }

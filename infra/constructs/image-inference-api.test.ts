@@ -1,44 +1,17 @@
-import { Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { Period } from 'aws-cdk-lib/aws-apigateway';
-import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { BINARY_MEDIA_TYPES } from '#shared/contract.ts';
 import { ENV } from '#shared/predict-env.ts';
-import { onlyResource, policyStatements, readable, resourcesOf, testStack } from '../testing.ts';
-import { ImageInferenceApi, type ImageInferenceApiProps } from './image-inference-api.ts';
-import { PropsError } from './validate.ts';
+import {
+  methodsByRoute,
+  onlyResource,
+  policyStatements,
+  readable,
+  resourcesOf,
+  stagesByName,
+  synthApi,
+} from '../testing.ts';
 
-function synth(props: Partial<ImageInferenceApiProps> = {}): Template {
-  const stack = testStack();
-  new ImageInferenceApi(stack, 'Api', { endpointName: 'image-moderation', ...props });
-  return Template.fromStack(stack);
-}
-
-/** Methods by `<HttpMethod> <path part>`, e.g. `POST predict`. */
-function methods(template: Template): Record<string, Record<string, unknown>> {
-  const resources = resourcesOf(template, 'AWS::ApiGateway::Resource');
-  const pathOf = (ref: unknown) =>
-    resources[(ref as { Ref: string }).Ref]?.PathPart as string | undefined;
-  return Object.fromEntries(
-    Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).map((method) => [
-      `${method.HttpMethod} ${pathOf(method.ResourceId)}`,
-      method,
-    ]),
-  );
-}
-
-/** Stage name -> the stage's properties. */
-function stages(template: Template): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(
-    Object.values(resourcesOf(template, 'AWS::ApiGateway::Stage')).map((stage) => [
-      stage.StageName as string,
-      stage,
-    ]),
-  );
-}
-
-const defaultTemplate = synth();
+const defaultTemplate = synthApi();
 
 describe('ImageInferenceApi: the REST API', () => {
   it('is Regional, takes keys from the x-api-key header, and uses the contract binary media types', () => {
@@ -50,7 +23,7 @@ describe('ImageInferenceApi: the REST API', () => {
   });
 
   it('has exactly POST and OPTIONS on /predict and /invocations, and requires the API key on both POSTs', () => {
-    const byName = methods(defaultTemplate);
+    const byName = methodsByRoute(defaultTemplate);
     expect(Object.keys(byName).sort()).toEqual([
       'OPTIONS invocations',
       'OPTIONS predict',
@@ -71,7 +44,7 @@ describe('ImageInferenceApi: the REST API', () => {
       ValidateRequestBody: false,
     });
     for (const name of ['POST predict', 'POST invocations']) {
-      const method = methods(defaultTemplate)[name];
+      const method = methodsByRoute(defaultTemplate)[name];
       expect(method?.RequestValidatorId).toEqual({ Ref: validatorId });
       expect(method?.RequestParameters).toMatchObject({
         'method.request.header.Content-Type': true,
@@ -80,7 +53,7 @@ describe('ImageInferenceApi: the REST API', () => {
   });
 
   it('sends POST /predict to the Lambda as a proxy integration', () => {
-    const integration = methods(defaultTemplate)['POST predict']?.Integration as Record<
+    const integration = methodsByRoute(defaultTemplate)['POST predict']?.Integration as Record<
       string,
       unknown
     >;
@@ -92,93 +65,10 @@ describe('ImageInferenceApi: the REST API', () => {
   });
 });
 
-describe('ImageInferenceApi: stages, usage plans and keys', () => {
-  it('creates dev and prod by default, each with its endpointName stage variable, throttling and JSON access logs', () => {
-    const byName = stages(defaultTemplate);
-    expect(Object.keys(byName).sort()).toEqual(['dev', 'prod']);
-    for (const stage of Object.values(byName)) {
-      expect(stage.Variables).toEqual({ endpointName: 'image-moderation' });
-      expect(stage.MethodSettings).toEqual([
-        {
-          DataTraceEnabled: false,
-          HttpMethod: '*',
-          ResourcePath: '/*',
-          ThrottlingBurstLimit: 100,
-          ThrottlingRateLimit: 50,
-        },
-      ]);
-      const log = stage.AccessLogSetting as { Format: string; DestinationArn: unknown };
-      expect(Object.keys(JSON.parse(log.Format))).toEqual([
-        'requestId',
-        'requestTime',
-        'ip',
-        'apiKeyId',
-        'httpMethod',
-        'resourcePath',
-        'status',
-        'responseLength',
-        'responseLatency',
-        'errorType',
-        'errorMessage',
-        'integrationStatus',
-        'integrationLatency',
-      ]);
-      expect(readable(log.DestinationArn)).toMatch(
-        /^arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<ApiStages\w+AccessLogs\w+>$/,
-      );
-    }
-  });
-
-  it('gives every stage its own usage plan with throttle and quota, and its own keys', () => {
-    const template = synth({
-      stages: [
-        { stageName: 'dev', keyRateLimitRps: 2, keyBurstLimit: 4, quotaLimit: 100, apiKeyCount: 2 },
-        { stageName: 'prod', endpointName: 'prod-model', quotaPeriod: Period.MONTH },
-      ],
-    });
-    const stageIds = Object.fromEntries(
-      Object.entries(resourcesOf(template, 'AWS::ApiGateway::Stage')).map(([id, s]) => [
-        s.StageName as string,
-        id,
-      ]),
-    );
-    const plans = resourcesOf(template, 'AWS::ApiGateway::UsagePlan');
-    const planOf = (stage: string) =>
-      Object.entries(plans).find(
-        ([, plan]) =>
-          (plan.ApiStages as Array<{ Stage: { Ref: string } }>)[0]?.Stage.Ref === stageIds[stage],
-      ) as [string, Record<string, unknown>];
-    const [devPlanId, devPlan] = planOf('dev');
-    const [prodPlanId, prodPlan] = planOf('prod');
-    expect(Object.keys(plans)).toHaveLength(2);
-    expect(devPlan.Throttle).toEqual({ RateLimit: 2, BurstLimit: 4 });
-    expect(devPlan.Quota).toEqual({ Limit: 100, Period: 'DAY' });
-    expect(prodPlan.Throttle).toEqual({ RateLimit: 10, BurstLimit: 20 });
-    expect(prodPlan.Quota).toEqual({ Limit: 10000, Period: 'MONTH' });
-
-    const keysByPlan = new Map<string, number>();
-    for (const link of Object.values(resourcesOf(template, 'AWS::ApiGateway::UsagePlanKey'))) {
-      const plan = (link.UsagePlanId as { Ref: string }).Ref;
-      keysByPlan.set(plan, (keysByPlan.get(plan) ?? 0) + 1);
-    }
-    expect(Object.fromEntries(keysByPlan)).toEqual({ [devPlanId]: 2, [prodPlanId]: 1 });
-    expect(stages(template).prod?.Variables).toEqual({ endpointName: 'prod-model' });
-  });
-
-  it('never puts an API key value in the template', () => {
-    const keys = Object.values(resourcesOf(defaultTemplate, 'AWS::ApiGateway::ApiKey'));
-    expect(keys).toHaveLength(2);
-    for (const key of keys) {
-      expect(key).not.toHaveProperty('Value');
-      expect(key.Enabled).toBe(true);
-    }
-  });
-});
-
 describe('ImageInferenceApi: CORS', () => {
   it('answers preflights with the allowed headers and methods, and exposes x-request-id and retry-after', () => {
     for (const name of ['OPTIONS predict', 'OPTIONS invocations']) {
-      const integration = methods(defaultTemplate)[name]?.Integration as {
+      const integration = methodsByRoute(defaultTemplate)[name]?.Integration as {
         IntegrationResponses: Array<{ ResponseParameters: Record<string, string> }>;
       };
       expect(integration.IntegrationResponses[0]?.ResponseParameters).toEqual({
@@ -193,10 +83,10 @@ describe('ImageInferenceApi: CORS', () => {
   });
 
   it('converts preflights to text, so listing */* as binary cannot break them (aws-cdk issue 18297)', () => {
-    const template = synth({ binaryMediaTypes: ['*/*'] });
+    const template = synthApi({ binaryMediaTypes: ['*/*'] });
     expect(onlyResource(template, 'AWS::ApiGateway::RestApi').BinaryMediaTypes).toEqual(['*/*']);
     for (const name of ['OPTIONS predict', 'OPTIONS invocations']) {
-      const integration = methods(template)[name]?.Integration as Record<string, unknown>;
+      const integration = methodsByRoute(template)[name]?.Integration as Record<string, unknown>;
       expect(integration.Type).toBe('MOCK');
       expect(integration.ContentHandling).toBe('CONVERT_TO_TEXT');
     }
@@ -204,12 +94,12 @@ describe('ImageInferenceApi: CORS', () => {
 
   it('lets the Lambda check origins against the list, and echoes a listed origin on preflight', () => {
     const origins = ['https://a.example', 'https://b.example'];
-    const template = synth({ corsOrigins: origins });
+    const template = synthApi({ corsOrigins: origins });
     const fn = onlyResource(template, 'AWS::Lambda::Function');
     expect((fn.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
       [ENV.corsAllowOrigins]: 'https://a.example,https://b.example',
     });
-    const preflight = methods(template)['OPTIONS predict']?.Integration as {
+    const preflight = methodsByRoute(template)['OPTIONS predict']?.Integration as {
       IntegrationResponses: Array<{ ResponseTemplates: Record<string, string> }>;
     };
     expect(preflight.IntegrationResponses[0]?.ResponseTemplates['application/json']).toContain(
@@ -218,56 +108,9 @@ describe('ImageInferenceApi: CORS', () => {
   });
 });
 
-describe('ImageInferenceApi: the predict function', () => {
-  it('runs Node 22 on arm64 with the default memory and a timeout under API Gateway 29 s', () => {
-    const fn = onlyResource(defaultTemplate, 'AWS::Lambda::Function');
-    expect(fn.Runtime).toBe('nodejs22.x');
-    expect(fn.Architectures).toEqual(['arm64']);
-    expect(fn.MemorySize).toBe(1024);
-    expect(fn.Timeout).toBe(25);
-    expect(fn.Handler).toBe('index.handler');
-  });
-
-  it('runs on x86_64 when asked, with memory and timeout from props', () => {
-    const fn = onlyResource(
-      synth({
-        architecture: Architecture.X86_64,
-        memorySizeMb: 2048,
-        timeout: Duration.seconds(20),
-      }),
-      'AWS::Lambda::Function',
-    );
-    expect(fn.Architectures).toEqual(['x86_64']);
-    expect(fn.MemorySize).toBe(2048);
-    expect(fn.Timeout).toBe(20);
-  });
-
-  it('gets its environment from the names the handler reads (shared/predict-env.ts)', () => {
-    const fn = onlyResource(
-      synth({ functionEnvironment: { maxFiles: 3, resizeFit: 'contain', modelLabels: 'a,b' } }),
-      'AWS::Lambda::Function',
-    );
-    expect((fn.Environment as { Variables: Record<string, string> }).Variables).toEqual({
-      SAGEMAKER_ENDPOINT_NAME: 'image-moderation',
-      CORS_ALLOW_ORIGINS: '*',
-      MAX_FILES: '3',
-      RESIZE_FIT: 'contain',
-      MODEL_LABELS: 'a,b',
-      NODE_OPTIONS: '--enable-source-maps',
-    });
-  });
-
-  it('logs to its own log group, kept for a month', () => {
-    const fn = onlyResource(defaultTemplate, 'AWS::Lambda::Function');
-    const groups = resourcesOf(defaultTemplate, 'AWS::Logs::LogGroup');
-    const ref = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-    expect(groups[ref]?.RetentionInDays).toBe(30);
-  });
-});
-
 describe('ImageInferenceApi: IAM', () => {
   it('allows sagemaker:InvokeEndpoint on exactly the stages endpoint ARNs, lower-cased, for the Lambda and the passthrough role', () => {
-    const template = synth({
+    const template = synthApi({
       endpointName: 'Image-Moderation',
       stages: [
         { stageName: 'dev' },
@@ -288,7 +131,7 @@ describe('ImageInferenceApi: IAM', () => {
       ]);
     }
     // The stage variable keeps the name as written: SageMaker matches names case-insensitively.
-    expect(stages(template).dev?.Variables).toEqual({ endpointName: 'Image-Moderation' });
+    expect(stagesByName(template).dev?.Variables).toEqual({ endpointName: 'Image-Moderation' });
   });
 
   it('grants nothing else to the passthrough role, which only API Gateway can assume', () => {
@@ -309,115 +152,5 @@ describe('ImageInferenceApi: IAM', () => {
       .filter(([id]) => id.startsWith('ApiInvocationsRole'))
       .flatMap(([, p]) => (p.PolicyDocument as { Statement: unknown[] }).Statement);
     expect(statements).toHaveLength(1);
-  });
-});
-
-describe('ImageInferenceApi: prop validation', () => {
-  const cases: Array<{ what: string; props: Partial<ImageInferenceApiProps>; message: string }> = [
-    {
-      what: 'an invalid endpoint name',
-      props: { endpointName: 'image_moderation' },
-      message:
-        'endpointName must be a SageMaker endpoint name (1-63 of a-z A-Z 0-9 -), but received "image_moderation"',
-    },
-    {
-      what: 'no stages',
-      props: { stages: [] },
-      message: 'stages must list at least one stage, but received []',
-    },
-    {
-      what: 'a stage name with a slash',
-      props: { stages: [{ stageName: 'dev/1' }] },
-      message: 'stages[0].stageName must be 1-128 of A-Z a-z 0-9 _ -, but received "dev/1"',
-    },
-    {
-      what: 'a stage twice',
-      props: { stages: [{ stageName: 'dev' }, { stageName: 'dev' }] },
-      message: 'stages[1].stageName must be unique, but "dev" is listed twice',
-    },
-    {
-      what: "an invalid stage's endpoint name",
-      props: { stages: [{ stageName: 'dev', endpointName: '-x' }] },
-      message:
-        'stages[0].endpointName must be a SageMaker endpoint name (1-63 of a-z A-Z 0-9 -), but received "-x"',
-    },
-    {
-      what: 'a negative rate',
-      props: { stages: [{ stageName: 'dev', throttleRateLimitRps: -1 }] },
-      message: 'stages[0].throttleRateLimitRps must be a number from 0 to 10000, but received -1',
-    },
-    {
-      what: 'a fractional burst',
-      props: { stages: [{ stageName: 'dev', keyBurstLimit: 2.5 }] },
-      message: 'stages[0].keyBurstLimit must be an integer from 0 to 5000, but received 2.5',
-    },
-    {
-      what: 'a zero quota',
-      props: { stages: [{ stageName: 'dev', quotaLimit: 0 }] },
-      message: 'stages[0].quotaLimit must be an integer from 1 to 2147483647, but received 0',
-    },
-    {
-      what: 'no API key',
-      props: { stages: [{ stageName: 'dev', apiKeyCount: 0 }] },
-      message: 'stages[0].apiKeyCount must be an integer from 1 to 10, but received 0',
-    },
-    {
-      what: 'an origin with a path',
-      props: { corsOrigins: ['https://example.com/app'] },
-      message:
-        'corsOrigins must hold * or origins like https://example.com (scheme and host, no path), but received "https://example.com/app"',
-    },
-    {
-      what: '* with an origin',
-      props: { corsOrigins: ['*', 'https://example.com'] },
-      message:
-        'corsOrigins must be [\'*\'] alone or origins only, but received "*,https://example.com"',
-    },
-    {
-      what: 'binary types that miss multipart',
-      props: { binaryMediaTypes: ['image/*'] },
-      message:
-        'binaryMediaTypes must cover multipart/form-data (or uploads reach the Lambda as corrupted text), but received "image/*"',
-    },
-    {
-      what: 'a malformed media type',
-      props: { binaryMediaTypes: ['multipart'] },
-      message:
-        'binaryMediaTypes must hold media types like image/* or */*, but received "multipart"',
-    },
-    {
-      what: 'too little memory',
-      props: { memorySizeMb: 64 },
-      message: 'memorySizeMb must be an integer from 128 to 10240, but received 64',
-    },
-    {
-      what: "a timeout at API Gateway's",
-      props: { timeout: Duration.seconds(29) },
-      message: "timeout must be from 1 s to less than API Gateway's 29 s, but received 29 seconds",
-    },
-    {
-      what: 'the endpoint name in functionEnvironment',
-      props: { functionEnvironment: { endpointName: 'other' } },
-      message:
-        'functionEnvironment.endpointName must be left out (its own prop sets SAGEMAKER_ENDPOINT_NAME), but received "other"',
-    },
-    {
-      what: 'a non-numeric Retry-After',
-      props: { functionEnvironment: { retryAfterSeconds: 'soon' } },
-      message:
-        'functionEnvironment.retryAfterSeconds must be an integer from 1 to 3600, but received NaN',
-    },
-  ];
-
-  it.each(cases)('refuses $what', ({ props, message }) => {
-    let error: unknown;
-    try {
-      new ImageInferenceApi(testStack(), 'Api', { endpointName: 'image-moderation', ...props });
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(PropsError);
-    expect((error as PropsError).message).toBe(message);
-    expect((error as PropsError).constructPath).toBe('Test/Api');
   });
 });

@@ -1,4 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stage } from 'aws-cdk-lib';
@@ -175,6 +182,47 @@ describe('ModelEndpoint, image built from a directory', () => {
   });
 });
 
+describe('ModelEndpoint, image built from a context with the Dockerfile elsewhere', () => {
+  it('stages what <Dockerfile>.dockerignore keeps (Docker pattern rules) and names the Dockerfile', () => {
+    const context = mkdtempSync(join(tmpdir(), 'model-context-'));
+    mkdirSync(join(context, 'server', 'test'), { recursive: true });
+    mkdirSync(join(context, 'lib'));
+    mkdirSync(join(context, 'other'));
+    writeFileSync(join(context, 'server', 'Dockerfile'), 'FROM scratch\nCOPY lib ./lib\n');
+    writeFileSync(
+      join(context, 'server', 'Dockerfile.dockerignore'),
+      '# only what the Dockerfile copies\n**\n!lib/**\n!server/**\n\n**/*.test.ts\nserver/test\n',
+    );
+    for (const file of [
+      'root.txt',
+      'lib/a.ts',
+      'lib/a.test.ts',
+      'other/b.ts',
+      'server/main.ts',
+      'server/test/helper.ts',
+    ]) {
+      writeFileSync(join(context, file), file);
+    }
+    const { stack } = build({ imageAssetDirectory: context, imageAssetFile: 'server/Dockerfile' });
+    const assembly = (Stage.of(stack) as Stage).synth();
+    const manifest = JSON.parse(
+      readFileSync(join(assembly.directory, 'Test.assets.json'), 'utf8'),
+    ) as { dockerImages: Record<string, { source: { directory: string; dockerFile: string } }> };
+    const [source] = Object.values(manifest.dockerImages).map((image) => image.source);
+    expect(source?.dockerFile).toBe('server/Dockerfile');
+    const staged = join(assembly.directory, source?.directory ?? '');
+    const files = (readdirSync(staged, { recursive: true }) as string[])
+      .filter((file) => statSync(join(staged, file)).isFile())
+      .sort();
+    expect(files).toEqual([
+      'lib/a.ts',
+      'server/Dockerfile',
+      'server/Dockerfile.dockerignore',
+      'server/main.ts',
+    ]);
+  });
+});
+
 describe('ModelEndpoint: prop validation', () => {
   const noDockerfile = mkdtempSync(join(tmpdir(), 'model-no-dockerfile-'));
   mkdirSync(join(noDockerfile, 'src'));
@@ -206,6 +254,17 @@ describe('ModelEndpoint: prop validation', () => {
       what: 'a directory without a Dockerfile',
       props: { imageAssetDirectory: noDockerfile },
       message: `imageAssetDirectory must contain a Dockerfile, but "${join(noDockerfile, 'Dockerfile')}" does not exist`,
+    },
+    {
+      what: 'a Dockerfile without a build context',
+      props: { imageUri: IMAGE, imageAssetFile: 'server/Dockerfile' },
+      message:
+        'imageAssetFile must be left out without imageAssetDirectory (it names the Dockerfile there), but received "server/Dockerfile"',
+    },
+    {
+      what: 'a context without the named Dockerfile',
+      props: { imageAssetDirectory: noDockerfile, imageAssetFile: 'src/Dockerfile' },
+      message: `imageAssetDirectory must contain a Dockerfile, but "${join(noDockerfile, 'src', 'Dockerfile')}" does not exist`,
     },
     {
       what: 'model data outside S3',

@@ -1,5 +1,9 @@
 import type { IntegrationResponse, MethodResponse } from 'aws-cdk-lib/aws-apigateway';
 import { ContentHandling } from 'aws-cdk-lib/aws-apigateway';
+import {
+  SAGEMAKER_MAX_BODY_BYTES,
+  SAGEMAKER_SERVERLESS_MAX_BODY_BYTES,
+} from '#shared/aws-facts.ts';
 import { ENDPOINT_NAME_STAGE_VARIABLE, REQUEST_HEADERS } from '#shared/contract.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '#shared/errors.ts';
 import { PROBLEM_CONTENT_TYPE } from '#shared/problem.ts';
@@ -15,8 +19,6 @@ import { problemTemplate } from './problem-template.ts';
 
 /** `runtime.sagemaker.{region}.amazonaws.com`: the AWS integration's service. */
 export const SAGEMAKER_RUNTIME_SERVICE = 'runtime.sagemaker';
-
-export { ENDPOINT_NAME_STAGE_VARIABLE };
 
 /** InvokeEndpoint's path, with the endpoint name taken from the stage variable. */
 export const INVOCATIONS_PATH = `endpoints/\${stageVariables.${ENDPOINT_NAME_STAGE_VARIABLE}}/invocations`;
@@ -79,8 +81,7 @@ export function sageMakerErrorSpecs(retryAfterSeconds: number): readonly SageMak
     {
       selectionPattern: '413',
       code: 'REQUEST_TOO_LARGE',
-      detail:
-        'SageMaker accepts at most 6291456 bytes per invocation (4194304 on serverless endpoints).',
+      detail: `SageMaker accepts at most ${SAGEMAKER_MAX_BODY_BYTES} bytes per invocation (${SAGEMAKER_SERVERLESS_MAX_BODY_BYTES} on serverless endpoints).`,
     },
     {
       selectionPattern: '424',

@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { ENDPOINT_NAME_RULE, isEndpointName } from '#shared/aws-facts.ts';
 
 /**
  * Prop checks shared by the constructs. Each throws a PropsError whose
@@ -80,5 +81,16 @@ export function checkPattern(
   if (Token.isUnresolved(value)) return;
   if (!pattern.test(value)) {
     fail(scope, `${name} must be ${expected}, but received ${show(value)}`);
+  }
+}
+
+/** A SageMaker endpoint name (CreateEndpoint `EndpointName`); tokens pass. */
+export function checkEndpointName(scope: IConstruct, name: string, value: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (!isEndpointName(value)) {
+    fail(
+      scope,
+      `${name} must be a SageMaker endpoint name (${ENDPOINT_NAME_RULE}), but received ${show(value)}`,
+    );
   }
 }

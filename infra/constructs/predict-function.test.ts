@@ -1,0 +1,53 @@
+import { Duration } from 'aws-cdk-lib';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { onlyResource, resourcesOf, synthApi } from '../testing.ts';
+
+const defaultTemplate = synthApi();
+
+describe('ImageInferenceApi: the predict function', () => {
+  it('runs Node 22 on arm64 with the default memory and a timeout under API Gateway 29 s', () => {
+    const fn = onlyResource(defaultTemplate, 'AWS::Lambda::Function');
+    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.MemorySize).toBe(1024);
+    expect(fn.Timeout).toBe(25);
+    expect(fn.Handler).toBe('index.handler');
+  });
+
+  it('runs on x86_64 when asked, with memory and timeout from props', () => {
+    const fn = onlyResource(
+      synthApi({
+        architecture: Architecture.X86_64,
+        memorySizeMb: 2048,
+        timeout: Duration.seconds(20),
+      }),
+      'AWS::Lambda::Function',
+    );
+    expect(fn.Architectures).toEqual(['x86_64']);
+    expect(fn.MemorySize).toBe(2048);
+    expect(fn.Timeout).toBe(20);
+  });
+
+  it('gets its environment from the names the handler reads (shared/predict-env.ts)', () => {
+    const fn = onlyResource(
+      synthApi({ functionEnvironment: { maxFiles: 3, resizeFit: 'contain', modelLabels: 'a,b' } }),
+      'AWS::Lambda::Function',
+    );
+    expect((fn.Environment as { Variables: Record<string, string> }).Variables).toEqual({
+      SAGEMAKER_ENDPOINT_NAME: 'image-moderation',
+      CORS_ALLOW_ORIGINS: '*',
+      MAX_FILES: '3',
+      RESIZE_FIT: 'contain',
+      MODEL_LABELS: 'a,b',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('logs to its own log group, kept for a month', () => {
+    const fn = onlyResource(defaultTemplate, 'AWS::Lambda::Function');
+    const groups = resourcesOf(defaultTemplate, 'AWS::Logs::LogGroup');
+    const ref = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(groups[ref]?.RetentionInDays).toBe(30);
+  });
+});

@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+import { type Duration, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type ConfigKey, ENV } from '#shared/predict-env.ts';
+import { sharpCommandHooks } from './sharp-bundling.ts';
+
+/** The handler the Lambda runs, and the project whose lockfile pins its dependencies. */
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/predict/handler.ts', import.meta.url));
+const LOCKFILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
+
+/** What the predict function is built from (ImageInferenceApi's resolved props). */
+export interface PredictFunctionOptions {
+  readonly endpointName: string;
+  readonly corsOrigins: readonly string[];
+  /** Further handler settings, by config key (shared/predict-env.ts). */
+  readonly functionEnvironment: Partial<Record<ConfigKey, string | number>>;
+  readonly architecture: lambda.Architecture;
+  readonly memorySizeMb: number;
+  readonly timeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The function's environment, built from the same names the handler's
+ * config loader reads (shared/predict-env.ts).
+ */
+export function predictEnvironment(options: PredictFunctionOptions): Record<string, string> {
+  const environment: Record<string, string> = {
+    [ENV.endpointName]: options.endpointName,
+    [ENV.corsAllowOrigins]: options.corsOrigins.join(','),
+  };
+  for (const [key, value] of Object.entries(options.functionEnvironment)) {
+    if (value !== undefined) environment[ENV[key as ConfigKey]] = String(value);
+  }
+  // Stack traces through the minified bundle point at the TypeScript.
+  environment.NODE_OPTIONS = '--enable-source-maps';
+  return environment;
+}
+
+/**
+ * The predict Lambda (`functions/predict/handler.ts`) under `scope`: the
+ * construct `PredictFunction` and its log group `PredictFunctionLogs`. It is
+ * bundled by esbuild, minified with a source map, with the SDK inside and
+ * sharp installed for Lambda's platform (no Docker).
+ */
+export function createPredictFunction(
+  scope: Construct,
+  options: PredictFunctionOptions,
+): NodejsFunction {
+  const fn = new NodejsFunction(scope, 'PredictFunction', {
+    description: 'POST /{stage}/predict: multipart images -> sharp -> SageMaker InvokeEndpoint.',
+    entry: HANDLER_ENTRY,
+    handler: 'handler',
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: LOCKFILE,
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: options.architecture,
+    memorySize: options.memorySizeMb,
+    timeout: options.timeout,
+    environment: predictEnvironment(options),
+    logGroup: new logs.LogGroup(scope, 'PredictFunctionLogs', {
+      retention: options.logRetention,
+    }),
+    bundling: {
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      target: 'node22',
+      format: OutputFormat.CJS,
+      // Bundle the SDK: the version the tests ran, not the runtime's.
+      externalModules: [],
+      // sharp is a native module: installed, not bundled, for Lambda's platform.
+      nodeModules: ['sharp'],
+      forceDockerBundling: false,
+      commandHooks: sharpCommandHooks(options.architecture),
+    },
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason:
+      'AWSLambdaBasicExecutionRole only allows creating log streams and putting log events; the function logs to its own log group.',
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'nodejs22.x is the runtime this project targets and tests against (a supported Node.js runtime: AWS Lambda developer guide, "Lambda runtimes"); moving to a newer Node line is a deliberate upgrade, not a default.',
+  });
+  return fn;
+}

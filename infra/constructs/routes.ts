@@ -1,0 +1,135 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { EXPOSED_HEADERS } from '#shared/contract.ts';
+import { CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, corsResponseHeaders } from './cors.ts';
+import {
+  INVOCATIONS_PATH,
+  PASSTHROUGH_REQUEST_PARAMETERS,
+  passthroughIntegrationResponses,
+  passthroughMethodResponses,
+  SAGEMAKER_RUNTIME_SERVICE,
+  sageMakerErrorSpecs,
+} from './passthrough.ts';
+
+/**
+ * The API's two routes, each `POST` (API key and Content-Type required) and
+ * `OPTIONS` (the CORS preflight): `/predict` to the Lambda, `/invocations`
+ * straight to SageMaker Runtime (passthrough.ts).
+ */
+
+/** The two routes (first path segment after the stage). */
+export const ROUTES = { predict: 'predict', invocations: 'invocations' } as const;
+
+/** What the routes need from the rest of the API. */
+export interface RoutesOptions {
+  /** The `/predict` integration. */
+  readonly predictFunction: lambda.IFunction;
+  /** The credentials of the `/invocations` integration. */
+  readonly invocationsRole: iam.IRole;
+  readonly corsOrigins: readonly string[];
+  /** `Retry-After` on the passthrough's 429 and 503 answers. */
+  readonly retryAfterSeconds: number;
+}
+
+/** Adds both routes, with the request validator (`RequireContentType`) they share. */
+export function addRoutes(restApi: apigw.RestApi, options: RoutesOptions): void {
+  const validator = restApi.addRequestValidator('RequireContentType', {
+    validateRequestParameters: true,
+    validateRequestBody: false,
+  });
+  Validations.of(restApi).acknowledge({
+    id: 'AwsSolutions-APIG2',
+    reason:
+      'Both POST methods validate their parameters (Content-Type required). Body validation needs a JSON Schema model and these bodies are multipart or binary: the Lambda validates every part itself, and /invocations passes bodies to the model unchanged by design.',
+  });
+  addPredictRoute(restApi, validator, options);
+  addInvocationsRoute(restApi, validator, options);
+}
+
+function addPredictRoute(
+  restApi: apigw.RestApi,
+  validator: apigw.RequestValidator,
+  options: RoutesOptions,
+): void {
+  const resource = restApi.root.addResource(ROUTES.predict);
+  const method = resource.addMethod(
+    'POST',
+    new apigw.LambdaIntegration(options.predictFunction, { proxy: true, allowTestInvoke: false }),
+    {
+      apiKeyRequired: true,
+      requestValidator: validator,
+      requestParameters: { 'method.request.header.Content-Type': true },
+    },
+  );
+  acknowledgeApiKeyMethod(method);
+  addPreflight(resource, options.corsOrigins);
+}
+
+function addInvocationsRoute(
+  restApi: apigw.RestApi,
+  validator: apigw.RequestValidator,
+  options: RoutesOptions,
+): void {
+  const resource = restApi.root.addResource(ROUTES.invocations);
+  const integrationResponses = passthroughIntegrationResponses(
+    sageMakerErrorSpecs(options.retryAfterSeconds),
+    corsResponseHeaders(options.corsOrigins, 'integration-response'),
+  );
+  const method = resource.addMethod(
+    'POST',
+    new apigw.AwsIntegration({
+      service: SAGEMAKER_RUNTIME_SERVICE,
+      path: INVOCATIONS_PATH,
+      integrationHttpMethod: 'POST',
+      options: {
+        credentialsRole: options.invocationsRole,
+        // No templates: the body, binary or not, goes to SageMaker as sent.
+        passthroughBehavior: apigw.PassthroughBehavior.WHEN_NO_TEMPLATES,
+        requestParameters: { ...PASSTHROUGH_REQUEST_PARAMETERS },
+        integrationResponses,
+      },
+    }),
+    {
+      apiKeyRequired: true,
+      requestValidator: validator,
+      requestParameters: {
+        'method.request.header.Content-Type': true,
+        'method.request.header.Accept': false,
+        'method.request.header.X-Client-Id': false,
+        'method.request.header.X-Request-Id': false,
+      },
+      methodResponses: passthroughMethodResponses(integrationResponses),
+    },
+  );
+  acknowledgeApiKeyMethod(method);
+  addPreflight(resource, options.corsOrigins);
+}
+
+/**
+ * OPTIONS for browsers. The mock integration's request template is text;
+ * when a binary type like `*\/*` matches the preflight, API Gateway fails
+ * it with 500 unless the integration converts to text (aws-cdk issue
+ * 18297). Preflights carry no body, so converting is set whatever the list.
+ */
+function addPreflight(resource: apigw.Resource, corsOrigins: readonly string[]): void {
+  const preflight = resource.addCorsPreflight({
+    allowOrigins: [...corsOrigins],
+    allowMethods: ['OPTIONS', 'POST'],
+    allowHeaders: [...CORS_ALLOW_HEADERS],
+    exposeHeaders: [...EXPOSED_HEADERS],
+    maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+  });
+  (preflight.node.defaultChild as apigw.CfnMethod).addPropertyOverride(
+    'Integration.ContentHandling',
+    apigw.ContentHandling.CONVERT_TO_TEXT,
+  );
+}
+
+function acknowledgeApiKeyMethod(method: apigw.Method): void {
+  const reason =
+    'Callers authenticate with API keys (apiKeyRequired) bound to per-stage usage plans with throttling and quotas; a public upload API for forms and curl has no end-user identity for IAM or a Cognito authorizer.';
+  Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+  Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+}
