@@ -24,8 +24,11 @@ try {
   port = env.integer('PORT', 3000, 0, 65535, PORT_RULE);
   modelPort = env.integer('MODEL_PORT', 8080, 0, 65535, PORT_RULE);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
+  // A bad setting, or a key file that cannot be read or written (its path is
+  // in the message): one line and a non-zero exit, not a stack trace.
+  const fileError = (error as NodeJS.ErrnoException | null)?.code !== undefined;
+  if (!(error instanceof ConfigError) && !fileError) throw error;
+  process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
 }
 

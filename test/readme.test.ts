@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, ERROR_CODES } from '#shared/errors.ts';
@@ -58,5 +59,42 @@ describe('README', () => {
     );
     expect(firstBlock).toContain('npm ci && npm start');
     expect(firstBlock).toContain('npm test');
+  });
+
+  it('shows the layout as one line per top-level folder, every one of them', () => {
+    const section = readme.slice(readme.indexOf('## Layout'));
+    const block = section.slice(
+      section.indexOf('```') + 3,
+      section.indexOf('```', section.indexOf('```') + 3),
+    );
+    const listed = block
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => line.split(/\s+/)[0]);
+    const tracked = execFileSync('git', ['ls-files'], {
+      cwd: new URL('..', import.meta.url),
+      encoding: 'utf8',
+    });
+    const folders = new Set(
+      tracked
+        .split('\n')
+        .filter((file) => file.includes('/') && !file.startsWith('.'))
+        .map((file) => `${file.split('/')[0]}/`),
+    );
+    expect([...listed].sort()).toEqual([...folders].sort());
+  });
+});
+
+describe('npm run typecheck', () => {
+  it('checks every tsconfig in the repository', () => {
+    const scripts = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+      .scripts as Record<string, string>;
+    const tracked = execFileSync('git', ['ls-files', '*tsconfig*.json'], {
+      cwd: new URL('..', import.meta.url),
+      encoding: 'utf8',
+    });
+    const configs = tracked.split('\n').filter((file) => file !== '');
+    expect(configs.length).toBeGreaterThan(0);
+    for (const config of configs) expect(scripts.typecheck).toContain(`-p ${config}`);
   });
 });
