@@ -40,7 +40,28 @@ export function isApiKeyValue(value: string): boolean {
   );
 }
 
+/**
+ * Stage names: 1 to 128 of letters, digits, hyphens and underscores. Source:
+ * API Gateway API reference, CreateStage `stageName`.
+ */
+export const API_GATEWAY_STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The account-level throttle per Region (default quota): 10,000 requests per
+ * second with a burst of 5,000; stage and usage-plan limits cannot usefully
+ * exceed it. Source: API Gateway developer guide, "Amazon API Gateway quotas".
+ */
+export const API_GATEWAY_ACCOUNT_RATE_LIMIT_RPS = 10_000;
+export const API_GATEWAY_ACCOUNT_BURST_LIMIT = 5_000;
+
 // --- Lambda -------------------------------------------------------------------
+
+/**
+ * Function memory: 128 MB to 10,240 MB. Source: Lambda developer guide,
+ * "Lambda quotas" (function memory allocation).
+ */
+export const LAMBDA_MIN_MEMORY_MB = 128;
+export const LAMBDA_MAX_MEMORY_MB = 10_240;
 
 /**
  * A synchronous invocation's request event (the proxy event, body
@@ -64,6 +85,14 @@ export const SAGEMAKER_MAX_BODY_BYTES = 6 * MiB;
  * SageMaker developer guide, "Serverless Inference" (feature exclusions).
  */
 export const SAGEMAKER_SERVERLESS_MAX_BODY_BYTES = 4 * MiB;
+
+/**
+ * Serverless endpoints: memory sizes (1024 to 6144 MB in steps of 1024) and
+ * at most 200 concurrent invocations per endpoint. Source: SageMaker API
+ * reference, ProductionVariantServerlessConfig.
+ */
+export const SAGEMAKER_SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144] as const;
+export const SAGEMAKER_SERVERLESS_MAX_CONCURRENCY = 200;
 
 /**
  * `X-Amzn-SageMaker-Custom-Attributes`: at most 1024 visible US-ASCII

@@ -3,7 +3,14 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
-import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '#shared/aws-facts.ts';
+import {
+  API_GATEWAY_ACCOUNT_BURST_LIMIT,
+  API_GATEWAY_ACCOUNT_RATE_LIMIT_RPS,
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+  API_GATEWAY_STAGE_NAME,
+  LAMBDA_MAX_MEMORY_MB,
+  LAMBDA_MIN_MEMORY_MB,
+} from '#shared/aws-facts.ts';
 import { BINARY_MEDIA_TYPES } from '#shared/contract.ts';
 import { type ConfigKey, DEFAULTS, ENV } from '#shared/predict-env.ts';
 import { checkEndpointName, checkInteger, checkNumber, fail, show } from './validate.ts';
@@ -167,7 +174,6 @@ export const API_DEFAULTS = {
   logRetention: logs.RetentionDays.ONE_MONTH,
 } as const;
 
-const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
 const MEDIA_TYPE = /^(\*\/\*|[A-Za-z0-9!#$&^_.+-]+\/(\*|[A-Za-z0-9!#$&^_.+-]+))$/;
 
@@ -226,7 +232,7 @@ function resolveStages(
   const seen = new Set<string>();
   const resolved = given.map((stage, index) => {
     const where = `stages[${index}]`;
-    if (!STAGE_NAME.test(stage.stageName)) {
+    if (!API_GATEWAY_STAGE_NAME.test(stage.stageName)) {
       fail(
         scope,
         `${where}.stageName must be 1-128 of A-Z a-z 0-9 _ -, but received ${show(stage.stageName)}`,
@@ -246,10 +252,34 @@ function resolveStages(
       endpointName: stage.endpointName ?? props.endpointName,
     };
     checkEndpointName(scope, `${where}.endpointName`, settings.endpointName);
-    checkNumber(scope, `${where}.throttleRateLimitRps`, settings.throttleRateLimitRps, 0, 10_000);
-    checkInteger(scope, `${where}.throttleBurstLimit`, settings.throttleBurstLimit, 0, 5_000);
-    checkNumber(scope, `${where}.keyRateLimitRps`, settings.keyRateLimitRps, 0, 10_000);
-    checkInteger(scope, `${where}.keyBurstLimit`, settings.keyBurstLimit, 0, 5_000);
+    checkNumber(
+      scope,
+      `${where}.throttleRateLimitRps`,
+      settings.throttleRateLimitRps,
+      0,
+      API_GATEWAY_ACCOUNT_RATE_LIMIT_RPS,
+    );
+    checkInteger(
+      scope,
+      `${where}.throttleBurstLimit`,
+      settings.throttleBurstLimit,
+      0,
+      API_GATEWAY_ACCOUNT_BURST_LIMIT,
+    );
+    checkNumber(
+      scope,
+      `${where}.keyRateLimitRps`,
+      settings.keyRateLimitRps,
+      0,
+      API_GATEWAY_ACCOUNT_RATE_LIMIT_RPS,
+    );
+    checkInteger(
+      scope,
+      `${where}.keyBurstLimit`,
+      settings.keyBurstLimit,
+      0,
+      API_GATEWAY_ACCOUNT_BURST_LIMIT,
+    );
     checkInteger(scope, `${where}.quotaLimit`, settings.quotaLimit, 1, 2 ** 31 - 1);
     checkInteger(scope, `${where}.apiKeyCount`, settings.apiKeyCount, 1, 10);
     return settings;
@@ -307,7 +337,7 @@ function checkFunction(
     fail(scope, `architecture must be arm64 or x86_64, but received ${show(architecture.name)}`);
   }
   // Lambda's memory range: 128 MB to 10,240 MB (Lambda developer guide, "Lambda quotas").
-  checkInteger(scope, 'memorySizeMb', memorySizeMb, 128, 10_240);
+  checkInteger(scope, 'memorySizeMb', memorySizeMb, LAMBDA_MIN_MEMORY_MB, LAMBDA_MAX_MEMORY_MB);
   const timeoutMs = timeout.toMilliseconds();
   if (timeoutMs < 1000 || timeoutMs >= API_GATEWAY_INTEGRATION_TIMEOUT_MS) {
     fail(

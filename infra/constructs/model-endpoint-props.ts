@@ -2,6 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import {
+  SAGEMAKER_SERVERLESS_MAX_CONCURRENCY,
+  SAGEMAKER_SERVERLESS_MEMORY_SIZES_MB,
+} from '#shared/aws-facts.ts';
 import { checkEndpointName, checkInteger, checkPattern, fail, show } from './validate.ts';
 
 /**
@@ -27,7 +31,7 @@ export const MODEL_ENDPOINT_DEFAULTS = {
  * Serverless memory sizes SageMaker accepts. Source: SageMaker API
  * reference, ProductionVariantServerlessConfig `MemorySizeInMB`.
  */
-export const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144] as const;
+export const SERVERLESS_MEMORY_SIZES_MB = SAGEMAKER_SERVERLESS_MEMORY_SIZES_MB;
 
 export interface ModelEndpointProps {
   /** The endpoint's name: the existing endpoint to use, or the one to create. */
@@ -234,7 +238,13 @@ export function checkDeploymentProps(
     );
   }
   if (props.serverlessMaxConcurrency !== undefined) {
-    checkInteger(scope, 'serverlessMaxConcurrency', props.serverlessMaxConcurrency, 1, 200);
+    checkInteger(
+      scope,
+      'serverlessMaxConcurrency',
+      props.serverlessMaxConcurrency,
+      1,
+      SAGEMAKER_SERVERLESS_MAX_CONCURRENCY,
+    );
   }
   if (mode === 'serverless' && props.networkIsolation === true) {
     fail(
