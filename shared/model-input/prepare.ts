@@ -1,0 +1,127 @@
+/**
+ * From a decoded image to the model's input under a profile, and from that
+ * to the bytes on the wire. Decoding keeps the full resolution: a reference
+ * pipeline such as nsfwjs resamples the whole decoded frame, and JPEG
+ * shrink-on-load (decoding at 1/2, 1/4, 1/8 scale) would hand the kernel
+ * other pixels than the model was validated with.
+ */
+import sharp, { type Sharp } from 'sharp';
+import { planResize } from './geometry.ts';
+import { encodeNpy } from './npy.ts';
+import { type ModelInputProfile, WIRE_CONTENT_TYPES, type WireEncoding } from './profile.ts';
+import { type RgbImage, resampleRgb } from './resample.ts';
+
+/** The model's input: float RGB, 0..255, interleaved (height, width, 3). */
+export interface PreparedInput {
+  readonly pixels: Float32Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What goes on the wire to the endpoint, and what it holds. */
+export interface EncodedInput {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly encoding: WireEncoding;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Decodes `image` (a sharp instance on the upload, its input options set by
+ * the caller) to full-resolution 8-bit sRGB RGB: EXIF orientation applied,
+ * transparency flattened onto `background`, first frame only (as the
+ * instance's `pages` says).
+ * @throws sharp's error when the data cannot be decoded
+ */
+export async function decodeRgb(image: Sharp, background: string): Promise<RgbImage> {
+  const { data, info } = await image
+    .autoOrient()
+    .toColourspace('srgb')
+    .flatten({ background })
+    .removeAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) {
+    throw new Error(`Decoding produced ${info.channels} channels, expected 3`);
+  }
+  return { data, width: info.width, height: info.height };
+}
+
+/** Resizes decoded pixels as the profile says (fit, crop, kernel, padding). */
+export function prepareInput(
+  rgb: RgbImage,
+  profile: Pick<
+    ModelInputProfile,
+    'width' | 'height' | 'resize' | 'cropFraction' | 'resample' | 'background'
+  >,
+): PreparedInput {
+  const plan = planResize(rgb.width, rgb.height, profile);
+  const scaled = resampleRgb(
+    rgb,
+    plan.scaledWidth,
+    plan.scaledHeight,
+    profile.resample,
+    plan.window,
+  );
+  const { outWidth, outHeight } = plan;
+  if (outWidth === plan.window.width && outHeight === plan.window.height) {
+    return { pixels: scaled, width: outWidth, height: outHeight };
+  }
+  // `contain`: the scaled image centred on the background colour.
+  const pixels = new Float32Array(outWidth * outHeight * 3);
+  const fill = [1, 3, 5].map((i) => Number.parseInt(profile.background.slice(i, i + 2), 16));
+  for (let p = 0; p < outWidth * outHeight; p++) {
+    pixels[p * 3] = fill[0] as number;
+    pixels[p * 3 + 1] = fill[1] as number;
+    pixels[p * 3 + 2] = fill[2] as number;
+  }
+  const line = plan.window.width * 3;
+  for (let y = 0; y < plan.window.height; y++) {
+    const to = ((plan.offsetTop + y) * outWidth + plan.offsetLeft) * 3;
+    pixels.set(scaled.subarray(y * line, (y + 1) * line), to);
+  }
+  return { pixels, width: outWidth, height: outHeight };
+}
+
+/** Rounds float pixels to 8 bits (round half up, clamped), for image encodings. */
+export function toBytes(pixels: Float32Array): Buffer {
+  const out = Buffer.allocUnsafe(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const v = Math.round(pixels[i] as number);
+    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  return out;
+}
+
+/**
+ * Encodes the prepared input as the profile's wire encoding. Deterministic:
+ * the same input always gives the same bytes. No metadata is written.
+ */
+export async function encodeInput(
+  input: PreparedInput,
+  profile: Pick<ModelInputProfile, 'encoding' | 'jpegQuality' | 'chromaSubsampling'>,
+): Promise<EncodedInput> {
+  const { width, height } = input;
+  const described = {
+    contentType: WIRE_CONTENT_TYPES[profile.encoding],
+    encoding: profile.encoding,
+    width,
+    height,
+  };
+  if (profile.encoding === 'npy') {
+    return { ...described, body: encodeNpy(input.pixels, [height, width, 3]) };
+  }
+  const raw = sharp(toBytes(input.pixels), { raw: { width, height, channels: 3 } });
+  const body =
+    profile.encoding === 'png'
+      ? await raw.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer()
+      : await raw
+          .jpeg({
+            quality: profile.jpegQuality,
+            chromaSubsampling: profile.chromaSubsampling,
+            mozjpeg: false,
+          })
+          .toBuffer();
+  return { ...described, body };
+}
