@@ -27,6 +27,7 @@ describe('readSettings', () => {
       stages: [{ stageName: 'dev' }, { stageName: 'prod' }],
       corsOrigins: ['*'],
       architecture: Architecture.ARM_64,
+      modelInputProfile: 'nsfwjs-mobilenet-v2',
       model: undefined,
     });
   });

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { cdkContext, Settings } from '#shared/config-kit.ts';
+import { DEFAULT_PROFILE_NAME } from '#shared/model-input/profile.ts';
 import type { ImageInferenceApiStage } from './constructs/image-inference-api.ts';
 import type { ModelEndpointMode, ModelEndpointProps } from './constructs/model-endpoint.ts';
 
@@ -35,6 +36,8 @@ export const CONTEXT_DEFAULTS = {
   corsOrigins: '*',
   /** The predict Lambda's architecture: arm64 or x86_64. */
   architecture: 'arm64',
+  /** The model input profile: a built-in name or a JSON profile (MODEL_INPUT_PROFILE). */
+  modelInputProfile: DEFAULT_PROFILE_NAME,
   /** none (use the existing endpoint), asset (build model-server/Dockerfile), or an ECR image URI. */
   model: 'none',
   /** s3:// URL of a model.tar.gz for the deployed model. */
@@ -61,6 +64,8 @@ export interface AppSettings {
   readonly stages: readonly ImageInferenceApiStage[];
   readonly corsOrigins: readonly string[];
   readonly architecture: Architecture;
+  /** The model input profile the Lambda prepares images with (a name or JSON). */
+  readonly modelInputProfile: string;
   /** The model to deploy, or undefined to use the existing endpoint `endpointName`. */
   readonly model: Omit<ModelEndpointProps, 'endpointName'> | undefined;
 }
@@ -184,7 +189,10 @@ function architecture(settings: Settings): Architecture {
 
 function model(settings: Settings): AppSettings['model'] {
   const source = text(settings, 'model');
-  const modelKeys = CONTEXT_KEYS.filter((key) => key.startsWith('model') && key !== 'model');
+  // The keys that describe a model to deploy (not the input profile, which any endpoint has).
+  const modelKeys = CONTEXT_KEYS.filter(
+    (key) => key.startsWith('model') && key !== 'model' && key !== 'modelInputProfile',
+  );
   if (source === 'none') {
     for (const key of modelKeys) {
       const value = settings.source.get(key);
@@ -234,6 +242,7 @@ export function readSettings(read: ContextReader): AppSettings {
     stages: stages(settings),
     corsOrigins: settings.list('corsOrigins', CONTEXT_DEFAULTS.corsOrigins.split(',')),
     architecture: architecture(settings),
+    modelInputProfile: text(settings, 'modelInputProfile'),
     model: model(settings),
   };
 }

@@ -44,6 +44,7 @@ export class ImageInferenceStack extends Stack {
       stages: settings.stages,
       corsOrigins: settings.corsOrigins,
       architecture: settings.architecture,
+      modelInputProfile: settings.modelInputProfile,
     });
     if (this.model.endpoint !== undefined) {
       // Stages go live only once the endpoint they name exists.

@@ -106,8 +106,8 @@ try {
     const normalised = await normaliseImage(image, 'bench', normalise);
     const response = await fetch(`${stack.modelUrl}/invocations`, {
       method: 'POST',
-      body: normalised.jpeg,
-      headers: { 'Content-Type': 'image/jpeg', Accept: 'application/json' },
+      body: normalised.input.body,
+      headers: { 'Content-Type': normalised.input.contentType, Accept: 'application/json' },
     });
     await response.arrayBuffer();
     return response.status === 200;

@@ -54,9 +54,15 @@ export interface ImageResult {
   };
   /** What the model received. */
   readonly sent: {
+    /** The invocation's Content-Type. */
     readonly contentType: string;
+    /** How the pixels were encoded: `npy` (float32 tensor), `png` or `jpeg`. */
+    readonly encoding: 'npy' | 'png' | 'jpeg';
+    /** The model input profile that prepared them. */
+    readonly profile: string;
     readonly width: number;
     readonly height: number;
+    /** Bytes of the invocation body. */
     readonly bytes: number;
   };
   /** Present when the model answered as a classifier. */

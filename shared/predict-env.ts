@@ -4,13 +4,17 @@
  * and the CDK stack and the local gateway build the function's environment
  * from them, so a rename cannot drift between cloud and laptop.
  */
+import { DEFAULT_PROFILE_NAME, type ProfileField } from './model-input/profile.ts';
+
 export const ENV = {
   /** SageMaker endpoint to invoke; the stage variable `endpointName` overrides it. */
   endpointName: 'SAGEMAKER_ENDPOINT_NAME',
   /** Production variant to target (`TargetVariant`); unset lets SageMaker choose. */
   targetVariant: 'SAGEMAKER_TARGET_VARIANT',
-  /** Body format sent to the endpoint. */
+  /** Body format sent to the endpoint; unset, the profile's encoding decides it. */
   endpointContentType: 'ENDPOINT_CONTENT_TYPE',
+  /** The model input profile: a built-in name or a JSON object (shared/model-input/profile.ts). */
+  modelInputProfile: 'MODEL_INPUT_PROFILE',
   maxFiles: 'MAX_FILES',
   maxFileBytes: 'MAX_FILE_BYTES',
   maxFields: 'MAX_FIELDS',
@@ -18,11 +22,16 @@ export const ENV = {
   maxParts: 'MAX_PARTS',
   maxPartHeaderPairs: 'MAX_PART_HEADER_PAIRS',
   maxInputPixels: 'MAX_INPUT_PIXELS',
+  // Overrides of single profile fields (PROFILE_OVERRIDES).
   modelInputWidthPx: 'MODEL_INPUT_WIDTH_PX',
   modelInputHeightPx: 'MODEL_INPUT_HEIGHT_PX',
   resizeFit: 'RESIZE_FIT',
+  modelInputCropFraction: 'MODEL_INPUT_CROP_FRACTION',
+  modelInputResample: 'MODEL_INPUT_RESAMPLE',
   flattenBackground: 'FLATTEN_BACKGROUND',
+  modelInputEncoding: 'MODEL_INPUT_ENCODING',
   jpegQuality: 'JPEG_QUALITY',
+  jpegChromaSubsampling: 'JPEG_CHROMA_SUBSAMPLING',
   modelLabels: 'MODEL_LABELS',
   topK: 'TOP_K',
   invokeConcurrency: 'INVOKE_CONCURRENCY',
@@ -34,25 +43,41 @@ export const ENV = {
 
 export type ConfigKey = keyof typeof ENV;
 
-/** Body formats the gateway can send to the endpoint. */
+/**
+ * Body formats the gateway can send to the endpoint: the encoded input
+ * itself (`image/jpeg`, `image/png`, `application/x-npy`), or an image file
+ * framed as SageMaker's built-in algorithms, a form, or JSON instances expect.
+ */
 export const ENDPOINT_CONTENT_TYPES = [
   'image/jpeg',
+  'image/png',
+  'application/x-npy',
   'application/x-image',
   'multipart/form-data',
   'application/json',
 ] as const;
 export type EndpointContentType = (typeof ENDPOINT_CONTENT_TYPES)[number];
 
-/** sharp's resize fits. */
-export const RESIZE_FITS = ['cover', 'contain', 'fill', 'inside', 'outside'] as const;
-export type ResizeFit = (typeof RESIZE_FITS)[number];
+/** The variable that overrides each field of the model input profile. */
+export const PROFILE_OVERRIDES = {
+  width: 'modelInputWidthPx',
+  height: 'modelInputHeightPx',
+  resize: 'resizeFit',
+  cropFraction: 'modelInputCropFraction',
+  resample: 'modelInputResample',
+  background: 'flattenBackground',
+  encoding: 'modelInputEncoding',
+  jpegQuality: 'jpegQuality',
+  chromaSubsampling: 'jpegChromaSubsampling',
+} as const satisfies Record<ProfileField, ConfigKey>;
 
 /**
  * Defaults, each with its unit in the name. `@default` docs in the README's
  * configuration table repeat these values; a test keeps the two equal.
  */
 export const DEFAULTS = {
-  endpointContentType: 'image/jpeg',
+  /** The embedded model's profile; its fields are the defaults of the overrides. */
+  modelInputProfile: DEFAULT_PROFILE_NAME,
   maxFiles: 8,
   /** Larger than API Gateway lets through a Lambda (about 4.4 MB of file); direct invocations may send more. */
   maxFileBytes: 5 * 1024 * 1024,
@@ -61,11 +86,6 @@ export const DEFAULTS = {
   maxParts: 32,
   maxPartHeaderPairs: 8,
   maxInputPixels: 40_000_000,
-  modelInputWidthPx: 224,
-  modelInputHeightPx: 224,
-  resizeFit: 'cover',
-  flattenBackground: '#ffffff',
-  jpegQuality: 90,
   modelLabels: [] as readonly string[],
   topK: 5,
   invokeConcurrency: 4,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#shared/config-kit.ts';
+import { NSFWJS_MOBILENET_V2_PROFILE } from '#shared/model-input/profile.ts';
 import { DEFAULTS } from '#shared/predict-env.ts';
 import { loadConfig } from './config.ts';
 
@@ -11,7 +12,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       endpointName: 'my-endpoint',
       targetVariant: undefined,
-      endpointContentType: 'image/jpeg',
+      endpointContentType: 'application/x-npy',
       limits: {
         maxFiles: 8,
         maxFileBytes: 5_242_880,
@@ -21,14 +22,7 @@ describe('loadConfig', () => {
         maxPartHeaderPairs: 8,
         maxInputPixels: 40_000_000,
       },
-      normalise: {
-        widthPx: 224,
-        heightPx: 224,
-        fit: 'cover',
-        background: '#ffffff',
-        jpegQuality: 90,
-        maxInputPixels: 40_000_000,
-      },
+      normalise: { profile: NSFWJS_MOBILENET_V2_PROFILE, maxInputPixels: 40_000_000 },
       modelLabels: [],
       topK: 5,
       invokeConcurrency: 4,
@@ -55,9 +49,15 @@ describe('loadConfig', () => {
     expect(config.targetVariant).toBe('blue');
     expect(config.endpointContentType).toBe('application/json');
     expect(config.limits.maxFiles).toBe(2);
-    expect(config.normalise.widthPx).toBe(299);
-    expect(config.normalise.fit).toBe('contain');
-    expect(config.normalise.background).toBe('#00ff00');
+    expect(config.normalise.profile).toEqual({
+      ...NSFWJS_MOBILENET_V2_PROFILE,
+      name: 'nsfwjs-mobilenet-v2 (modified)',
+      width: 299,
+      resize: 'contain',
+      background: '#00ff00',
+      // JSON instances carry an image file: the tensor profile sends PNG there.
+      encoding: 'png',
+    });
     expect(config.modelLabels).toEqual(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
     expect(config.corsAllowOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
   });
@@ -88,14 +88,14 @@ describe('loadConfig', () => {
         'Environment variable JPEG_QUALITY must be an integer from 1 to 100, but received "90.5"',
     },
     {
-      env: { ...base, ENDPOINT_CONTENT_TYPE: 'image/png' },
+      env: { ...base, ENDPOINT_CONTENT_TYPE: 'image/webp' },
       message:
-        'Environment variable ENDPOINT_CONTENT_TYPE must be one of image/jpeg, application/x-image, multipart/form-data, application/json, but received "image/png"',
+        'Environment variable ENDPOINT_CONTENT_TYPE must be one of image/jpeg, image/png, application/x-npy, application/x-image, multipart/form-data, application/json, but received "image/webp"',
     },
     {
       env: { ...base, RESIZE_FIT: 'crop' },
       message:
-        'Environment variable RESIZE_FIT must be one of cover, contain, fill, inside, outside, but received "crop"',
+        'Environment variable RESIZE_FIT must be one of fill, cover, contain, inside, outside, but received "crop"',
     },
     {
       env: { ...base, FLATTEN_BACKGROUND: 'white' },
@@ -112,7 +112,87 @@ describe('loadConfig', () => {
       message:
         'Environment variable CORS_ALLOW_ORIGINS must be * or origins like https://example.com (no path), but received "https://a.example/path"',
     },
+    {
+      env: { ...base, MODEL_INPUT_PROFILE: 'resnet50' },
+      message:
+        'Environment variable MODEL_INPUT_PROFILE must be one of nsfwjs-mobilenet-v2, or a JSON profile object, but received "resnet50"',
+    },
+    {
+      env: { ...base, MODEL_INPUT_PROFILE: '{"width": 224, "height": 224, "resample": "area"}' },
+      message:
+        'Environment variable MODEL_INPUT_PROFILE field resample must be one of bilinear-align-corners, bilinear, bilinear-antialias, but received "area"',
+    },
+    {
+      env: { ...base, MODEL_INPUT_PROFILE: '{"width": 224, "height": 224, "mean": [0.5]}' },
+      message:
+        'Environment variable MODEL_INPUT_PROFILE must be a profile with only name, width, height, resize, cropFraction, resample, background, encoding, jpegQuality, chromaSubsampling, but received "{\\"width\\": 224, \\"height\\": 224, \\"mean\\": [0.5]}"',
+    },
+    {
+      env: { ...base, MODEL_INPUT_CROP_FRACTION: '1.5' },
+      message:
+        'Environment variable MODEL_INPUT_CROP_FRACTION must be a number greater than 0 and at most 1, but received "1.5"',
+    },
+    {
+      env: { ...base, MODEL_INPUT_ENCODING: 'npy', ENDPOINT_CONTENT_TYPE: 'multipart/form-data' },
+      message:
+        'Environment variable MODEL_INPUT_ENCODING must be png or jpeg when ENDPOINT_CONTENT_TYPE is multipart/form-data (it carries an image file), but received "npy"',
+    },
+    {
+      env: { ...base, MODEL_INPUT_ENCODING: 'png', ENDPOINT_CONTENT_TYPE: 'image/jpeg' },
+      message:
+        'Environment variable MODEL_INPUT_ENCODING must be jpeg when ENDPOINT_CONTENT_TYPE is image/jpeg, but received "png"',
+    },
   ])('refuses $env with a message naming variable, value and expectation', ({ env, message }) => {
     expect(() => loadConfig(env)).toThrowError(new ConfigError(message));
+  });
+
+  it.each([
+    {
+      what: 'the embedded profile by default: a float tensor as application/x-npy',
+      env: {},
+      expected: { encoding: 'npy', contentType: 'application/x-npy', name: 'nsfwjs-mobilenet-v2' },
+    },
+    {
+      what: 'a raw body type decides the encoding',
+      env: { ENDPOINT_CONTENT_TYPE: 'image/jpeg' },
+      expected: {
+        encoding: 'jpeg',
+        contentType: 'image/jpeg',
+        name: 'nsfwjs-mobilenet-v2 (modified)',
+      },
+    },
+    {
+      what: 'an encoding decides the raw body type',
+      env: { MODEL_INPUT_ENCODING: 'png' },
+      expected: {
+        encoding: 'png',
+        contentType: 'image/png',
+        name: 'nsfwjs-mobilenet-v2 (modified)',
+      },
+    },
+    {
+      what: 'x-image carries PNG for a tensor profile',
+      env: { ENDPOINT_CONTENT_TYPE: 'application/x-image' },
+      expected: {
+        encoding: 'png',
+        contentType: 'application/x-image',
+        name: 'nsfwjs-mobilenet-v2 (modified)',
+      },
+    },
+    {
+      what: 'a JSON profile, named',
+      env: {
+        MODEL_INPUT_PROFILE:
+          '{"name": "resnet50-torchvision", "width": 224, "height": 224, "resize": "cover", "cropFraction": 0.875, "resample": "bilinear-antialias", "encoding": "jpeg", "jpegQuality": 95}',
+      },
+      expected: { encoding: 'jpeg', contentType: 'image/jpeg', name: 'resnet50-torchvision' },
+    },
+  ])('$what', ({ env, expected }) => {
+    const config = loadConfig({ ...base, ...env });
+    expect({
+      encoding: config.normalise.profile.encoding,
+      contentType: config.endpointContentType,
+      name: config.normalise.profile.name,
+    }).toEqual(expected);
   });
 });

@@ -5,15 +5,10 @@ import {
   isEndpointName,
 } from '#shared/aws-facts.ts';
 import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
+import type { ModelInputProfile } from '#shared/model-input/profile.ts';
 import type { MultipartLimits } from '#shared/multipart.ts';
-import {
-  DEFAULTS,
-  ENDPOINT_CONTENT_TYPES,
-  ENV,
-  type EndpointContentType,
-  RESIZE_FITS,
-  type ResizeFit,
-} from '#shared/predict-env.ts';
+import { DEFAULTS, ENV, type EndpointContentType } from '#shared/predict-env.ts';
+import { loadInputSettings } from './input-profile.ts';
 
 /** Limits of one upload, enforced while parsing and decoding. */
 interface UploadLimits extends MultipartLimits {
@@ -22,11 +17,9 @@ interface UploadLimits extends MultipartLimits {
 
 /** How an image is turned into what the model receives. */
 export interface NormaliseOptions {
-  readonly widthPx: number;
-  readonly heightPx: number;
-  readonly fit: ResizeFit;
-  readonly background: string;
-  readonly jpegQuality: number;
+  /** Size, fit, kernel, colour and wire encoding of the model's input. */
+  readonly profile: ModelInputProfile;
+  /** Pixels per upload, decided from its header before decoding. */
   readonly maxInputPixels: number;
 }
 
@@ -71,10 +64,6 @@ export function loadConfig(
       `a production variant name (${ENDPOINT_NAME_RULE})`,
     );
   }
-  const background = read.string(ENV.flattenBackground, DEFAULTS.flattenBackground);
-  if (!/^#[0-9a-fA-F]{6}$/.test(background)) {
-    read.fail(ENV.flattenBackground, background, 'a colour as #rrggbb');
-  }
   const modelLabels = read.list(ENV.modelLabels, DEFAULTS.modelLabels);
   if (new Set(modelLabels).size !== modelLabels.length) {
     read.fail(
@@ -92,14 +81,11 @@ export function loadConfig(
   const integer = (key: keyof typeof DEFAULTS & keyof typeof ENV, min: number, max: number) =>
     read.integer(ENV[key], DEFAULTS[key] as number, min, max);
   const maxInputPixels = integer('maxInputPixels', 1, 2 ** 32 - 1);
+  const input = loadInputSettings(read);
   return Object.freeze({
     endpointName,
     targetVariant,
-    endpointContentType: read.oneOf<EndpointContentType>(
-      ENV.endpointContentType,
-      ENDPOINT_CONTENT_TYPES,
-      DEFAULTS.endpointContentType,
-    ),
+    endpointContentType: input.endpointContentType,
     limits: Object.freeze({
       maxFiles: integer('maxFiles', 1, 64),
       // No file can be larger than the request API Gateway lets through.
@@ -110,14 +96,7 @@ export function loadConfig(
       maxPartHeaderPairs: integer('maxPartHeaderPairs', 1, 64),
       maxInputPixels,
     }),
-    normalise: Object.freeze({
-      widthPx: integer('modelInputWidthPx', 1, 4096),
-      heightPx: integer('modelInputHeightPx', 1, 4096),
-      fit: read.oneOf<ResizeFit>(ENV.resizeFit, RESIZE_FITS, DEFAULTS.resizeFit),
-      background: background.toLowerCase(),
-      jpegQuality: integer('jpegQuality', 1, 100),
-      maxInputPixels,
-    }),
+    normalise: Object.freeze({ profile: input.profile, maxInputPixels }),
     modelLabels,
     topK: integer('topK', 1, 1000),
     invokeConcurrency: integer('invokeConcurrency', 1, 64),

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { decodeNpy } from '#shared/model-input/npy.ts';
 import { type EventName, loadEvent, loadImage } from '../../fixtures/index.ts';
 import { handlerHarness } from '../../testing/handler-harness.ts';
 import { predictionsReply } from '../../testing/sagemaker-stub.ts';
@@ -41,7 +41,9 @@ describe('uploads as real clients build them', () => {
               bytes: loadImage('small.jpg').length,
             },
             sent: {
-              contentType: 'image/jpeg',
+              contentType: 'application/x-npy',
+              encoding: 'npy',
+              profile: 'nsfwjs-mobilenet-v2',
               width: 224,
               height: 224,
               bytes: stub.received[0]?.body.length,
@@ -61,28 +63,18 @@ describe('uploads as real clients build them', () => {
         }),
       });
 
-      // What the model received: one invocation, a metadata-free 224x224 JPEG.
+      // What the model received: one invocation, the profile's 224x224 RGB tensor.
       expect(stub.received).toHaveLength(1);
       const [received] = stub.received;
       expect(received?.endpointName).toBe('local-endpoint'); // the stage variable
-      expect(received?.headers['content-type']).toBe('image/jpeg');
+      expect(received?.headers['content-type']).toBe('application/x-npy');
       expect(received?.headers.accept).toBe('application/json');
       expect(received?.headers['x-amzn-sagemaker-custom-attributes']).toBe('note=hello');
       expect(received?.headers['x-amzn-sagemaker-inference-id']).toBe(requestId);
-      const sent = await sharp(received?.body).metadata();
-      expect([sent.format, sent.width, sent.height, sent.space]).toEqual([
-        'jpeg',
-        224,
-        224,
-        'srgb',
-      ]);
-      expect([sent.exif, sent.icc, sent.xmp, sent.iptc, sent.orientation]).toEqual([
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-      ]);
+      // A tensor carries pixels only: no EXIF, GPS, XMP, IPTC or ICC can travel in it.
+      const sent = decodeNpy(received?.body as Buffer);
+      expect([sent.dtype, sent.shape]).toEqual(['float32', [224, 224, 3]]);
+      expect(received?.body.length).toBe(128 + 224 * 224 * 3 * 4);
     },
   );
 

@@ -106,7 +106,7 @@ export function createHandler(setup: () => Runtime): PredictHandler {
             const prepared = normalised[index] as NormalisedImage;
             const payload = encodePayload(
               config.endpointContentType,
-              prepared.jpeg,
+              prepared.input,
               upload.fields,
               image.filename,
             );
@@ -142,10 +142,14 @@ export function createHandler(setup: () => Runtime): PredictHandler {
 
       recordRequest({ timingsMs: timings, bytesIn, bytesOut, images, errorCode: undefined });
       logger.info('predicted', { images, bytesIn, bytesOut, endpointName, timingsMs: timings });
-      return jsonResult(200, buildResponse(requestId, endpointName, outcomes, timings), {
-        ...headers,
-        'X-Request-Id': requestId,
-      });
+      return jsonResult(
+        200,
+        buildResponse(requestId, endpointName, config.normalise.profile.name, outcomes, timings),
+        {
+          ...headers,
+          'X-Request-Id': requestId,
+        },
+      );
     } catch (error) {
       timings.total = performance.now() - started;
       const { result, problem } = errorResult(error, requestId, {

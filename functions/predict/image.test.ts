@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { decodeNpy } from '#shared/model-input/npy.ts';
 import { loadImage } from '../../fixtures/index.ts';
 import { loadConfig } from './config.ts';
 import { normaliseImage } from './image.ts';
@@ -17,17 +18,56 @@ describe('normaliseImage', () => {
       orientation: 6,
       bytes: loadImage('orientation-6.jpg').length,
     });
-    expect([result.width, result.height]).toEqual([224, 224]);
-    const meta = await sharp(result.jpeg).metadata();
+    expect(result.input).toMatchObject({
+      contentType: 'application/x-npy',
+      encoding: 'npy',
+      width: 224,
+      height: 224,
+    });
+    // A float32 (224, 224, 3) tensor after a 128-byte .npy header: nothing else.
+    expect(result.input.body.length).toBe(128 + 224 * 224 * 3 * 4);
+    expect(decodeNpy(result.input.body).shape).toEqual([224, 224, 3]);
+  });
+
+  it.each(['png', 'jpeg'] as const)('writes no metadata into a %s input', async (encoding) => {
+    const result = await normaliseImage(
+      loadImage('orientation-6.jpg'),
+      'image[0]',
+      options({ MODEL_INPUT_ENCODING: encoding }),
+    );
+    const meta = await sharp(result.input.body).metadata();
     expect([meta.format, meta.exif, meta.icc, meta.xmp, meta.orientation]).toEqual([
-      'jpeg',
+      encoding,
       undefined,
       undefined,
       undefined,
       undefined,
     ]);
     // GPS was in the upload; no EXIF at all (so no GPS) leaves.
-    expect(result.jpeg.includes(Buffer.from('Exif'))).toBe(false);
+    expect(result.input.body.includes(Buffer.from('Exif'))).toBe(false);
+  });
+
+  it('stretches the whole frame with align-corners bilinear, as nsfwjs does', async () => {
+    // Left half red, right half blue: stretched, the edges stay pure, and the
+    // middle column is the exact mix of the two pixels it falls between.
+    const pixels = Buffer.alloc(448 * 100 * 3);
+    for (let i = 0; i < 448 * 100; i++)
+      pixels.set(i % 448 < 224 ? [255, 0, 0] : [0, 0, 255], i * 3);
+    const png = await sharp(pixels, { raw: { width: 448, height: 100, channels: 3 } })
+      .png()
+      .toBuffer();
+    const { data } = decodeNpy((await normaliseImage(png, 'x', options())).input.body);
+    const at = (x: number, y: number) => [
+      ...data.subarray((y * 224 + x) * 3, (y * 224 + x) * 3 + 3),
+    ];
+    expect([at(0, 0), at(223, 223)]).toEqual([
+      [255, 0, 0],
+      [0, 0, 255],
+    ]);
+    // Column 112 samples source x = 112 * 447 / 223 = 224.502..., between 224 (blue) and 225 (blue).
+    expect(at(112, 50)).toEqual([0, 0, 255]);
+    // Column 111 samples 222.497...: between 222 and 223, both red.
+    expect(at(111, 50)).toEqual([255, 0, 0]);
   });
 
   it.each([
@@ -44,19 +84,20 @@ describe('normaliseImage', () => {
         MODEL_INPUT_HEIGHT_PX: String(size[1]),
       }),
     );
-    expect([result.width, result.height]).toEqual(expected);
+    expect([result.input.width, result.input.height]).toEqual(expected);
   });
 
   it('is deterministic and honours JPEG_QUALITY', async () => {
-    const a = await normaliseImage(loadImage('photo-2mp.jpg'), 'x', options());
-    const b = await normaliseImage(loadImage('photo-2mp.jpg'), 'x', options());
+    const jpeg = options({ MODEL_INPUT_ENCODING: 'jpeg' });
+    const a = await normaliseImage(loadImage('photo-2mp.jpg'), 'x', jpeg);
+    const b = await normaliseImage(loadImage('photo-2mp.jpg'), 'x', jpeg);
     const low = await normaliseImage(
       loadImage('photo-2mp.jpg'),
       'x',
-      options({ JPEG_QUALITY: '30' }),
+      options({ MODEL_INPUT_ENCODING: 'jpeg', JPEG_QUALITY: '30' }),
     );
-    expect(a.jpeg.equals(b.jpeg)).toBe(true);
-    expect(low.jpeg.length).toBeLessThan(a.jpeg.length);
+    expect(a.input.body.equals(b.input.body)).toBe(true);
+    expect(low.input.body.length).toBeLessThan(a.input.body.length);
   });
 
   it.each([

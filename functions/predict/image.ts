@@ -1,7 +1,14 @@
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import type { AllowedImageFormat } from '#shared/contract.ts';
 import { GatewayError } from '#shared/errors.ts';
 import { ALLOWED_DESCRIPTION, sniffImage } from '#shared/image-format.ts';
+import {
+  decodeRgb,
+  type EncodedInput,
+  encodeInput,
+  prepareInput,
+} from '#shared/model-input/prepare.ts';
+import type { RgbImage } from '#shared/model-input/resample.ts';
 import type { NormaliseOptions } from './config.ts';
 
 // Every upload is a different image: libvips' operation cache only holds
@@ -18,10 +25,8 @@ export interface NormalisedImage {
     readonly orientation: number;
     readonly bytes: number;
   };
-  /** JPEG bytes, metadata-free, of the model's input size. */
-  readonly jpeg: Buffer;
-  readonly width: number;
-  readonly height: number;
+  /** The model's input under the profile, encoded for the wire, metadata-free. */
+  readonly input: EncodedInput;
 }
 
 /**
@@ -29,7 +34,7 @@ export interface NormalisedImage {
  * limit is off because ours is checked from that same header, before any
  * decoding, with a message that says what was received.
  */
-function input(bytes: Buffer) {
+function openImage(bytes: Buffer) {
   return sharp(bytes, {
     limitInputPixels: false,
     // Truncated or corrupt data must fail, not decode as grey.
@@ -59,7 +64,7 @@ export async function normaliseImage(
   }
   const format = sniffed.format as AllowedImageFormat;
 
-  const image = input(bytes);
+  const image = openImage(bytes);
   let metadata: Metadata;
   try {
     metadata = await image.metadata();
@@ -87,20 +92,12 @@ export async function normaliseImage(
   const orientation = metadata.orientation ?? 1;
   const sideways = orientation >= 5 && orientation <= 8;
 
-  let output: { data: Buffer; info: OutputInfo };
+  let rgb: RgbImage;
   try {
-    output = await image
-      .autoOrient()
-      .toColourspace('srgb')
-      .flatten({ background: options.background })
-      .resize(options.widthPx, options.heightPx, {
-        fit: options.fit,
-        position: 'centre',
-        background: options.background,
-      })
-      // No withMetadata()/keepMetadata(): sharp strips EXIF, XMP, IPTC and ICC.
-      .jpeg({ quality: options.jpegQuality, chromaSubsampling: '4:2:0', mozjpeg: false })
-      .toBuffer({ resolveWithObject: true });
+    // Full resolution, as the model's reference pipeline decodes it. Nothing
+    // of the upload's metadata reaches the encoded input: the pixels are
+    // re-encoded from scratch (no EXIF, GPS, XMP, IPTC or ICC).
+    rgb = await decodeRgb(image, options.profile.background);
   } catch (cause) {
     throw new GatewayError(
       'IMAGE_UNDECODABLE',
@@ -108,6 +105,7 @@ export async function normaliseImage(
       { cause },
     );
   }
+  const input = await encodeInput(prepareInput(rgb, options.profile), options.profile);
 
   return {
     original: {
@@ -117,8 +115,6 @@ export async function normaliseImage(
       orientation,
       bytes: bytes.length,
     },
-    jpeg: output.data,
-    width: output.info.width,
-    height: output.info.height,
+    input,
   };
 }

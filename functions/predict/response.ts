@@ -18,6 +18,7 @@ const ms = (value: number) => Math.round(value * 10) / 10;
 export function buildResponse(
   requestId: string,
   endpointName: string,
+  profile: string,
   outcomes: readonly ImageOutcome[],
   timingsMs: { parse: number; normalise: number; inference: number; total: number },
 ): PredictResponse {
@@ -31,8 +32,10 @@ export function buildResponse(
         image: normalised.original,
         sent: {
           contentType: payload.contentType,
-          width: normalised.width,
-          height: normalised.height,
+          encoding: normalised.input.encoding,
+          profile,
+          width: normalised.input.width,
+          height: normalised.input.height,
           bytes: payload.body.length,
         },
         ...output,

@@ -54,6 +54,18 @@ describe('ImageInferenceApi: prop validation', () => {
       message: 'stages[0].apiKeyCount must be an integer from 1 to 10, but received 0',
     },
     {
+      what: 'an unknown model input profile',
+      props: { modelInputProfile: 'resnet' },
+      message:
+        'modelInputProfile must be one of nsfwjs-mobilenet-v2, or a JSON profile object, but received "resnet"',
+    },
+    {
+      what: 'a model input profile with an unknown kernel',
+      props: { modelInputProfile: '{"width": 224, "height": 224, "resample": "bicubic"}' },
+      message:
+        'modelInputProfile.resample must be one of bilinear-align-corners, bilinear, bilinear-antialias, but received "bicubic"',
+    },
+    {
       what: 'an origin with a path',
       props: { corsOrigins: ['https://example.com/app'] },
       message:

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,6 +12,7 @@ import {
   LAMBDA_MIN_MEMORY_MB,
 } from '#shared/aws-facts.ts';
 import { BINARY_MEDIA_TYPES } from '#shared/contract.ts';
+import { type ModelInputProfile, profileFromSetting } from '#shared/model-input/profile.ts';
 import { type ConfigKey, DEFAULTS, ENV } from '#shared/predict-env.ts';
 import { checkEndpointName, checkInteger, checkNumber, fail, show } from './validate.ts';
 
@@ -104,8 +105,17 @@ export interface ImageInferenceApiProps {
    */
   readonly timeout?: Duration;
   /**
+   * The model input profile the Lambda prepares images with (size, fit,
+   * resampling kernel, colour, wire encoding): a built-in profile's name, or
+   * a profile (shared/model-input/profile.ts). It reaches the function as
+   * MODEL_INPUT_PROFILE and is validated here, at synth.
+   * @default - the embedded model's profile, `nsfwjs-mobilenet-v2`
+   */
+  readonly modelInputProfile?: string | ModelInputProfile;
+  /**
    * Further handler settings, by config key (shared/predict-env.ts). The
-   * endpoint name and the CORS origins come from their own props.
+   * endpoint name, the CORS origins and the model input profile come from
+   * their own props.
    * @default - the handler's defaults
    */
   readonly functionEnvironment?: Partial<Record<ConfigKey, string | number>>;
@@ -210,7 +220,7 @@ export function resolveApiProps(
   checkCorsOrigins(scope, resolved.corsOrigins);
   checkBinaryMediaTypes(scope, resolved.binaryMediaTypes);
   checkFunction(scope, resolved.architecture, resolved.memorySizeMb, resolved.timeout);
-  for (const key of ['endpointName', 'corsAllowOrigins'] as const) {
+  for (const key of ['endpointName', 'corsAllowOrigins', 'modelInputProfile'] as const) {
     if (resolved.functionEnvironment[key] !== undefined) {
       fail(
         scope,
@@ -219,7 +229,30 @@ export function resolveApiProps(
     }
   }
   checkInteger(scope, 'functionEnvironment.retryAfterSeconds', resolved.retryAfterSeconds, 1, 3600);
-  return resolved;
+  const profile = modelInputProfileSetting(scope, props.modelInputProfile);
+  return profile === undefined
+    ? resolved
+    : {
+        ...resolved,
+        functionEnvironment: { ...resolved.functionEnvironment, modelInputProfile: profile },
+      };
+}
+
+/** The MODEL_INPUT_PROFILE value for `profile`, checked with the Lambda's own parser. */
+function modelInputProfileSetting(
+  scope: IConstruct,
+  profile: string | ModelInputProfile | undefined,
+): string | undefined {
+  if (profile === undefined) return undefined;
+  const value = typeof profile === 'string' ? profile : JSON.stringify(profile);
+  if (Token.isUnresolved(value)) return value;
+  profileFromSetting(value, (field, expected, received) =>
+    fail(
+      scope,
+      `modelInputProfile${field === undefined ? '' : `.${field}`} must be ${expected}, but received ${show(received)}`,
+    ),
+  );
+  return value;
 }
 
 function resolveStages(

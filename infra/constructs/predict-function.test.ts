@@ -44,6 +44,35 @@ describe('ImageInferenceApi: the predict function', () => {
     });
   });
 
+  it.each([
+    {
+      what: 'a built-in profile by name',
+      profile: 'nsfwjs-mobilenet-v2',
+      expected: 'nsfwjs-mobilenet-v2',
+    },
+    {
+      what: 'a profile object, as JSON',
+      profile: {
+        name: 'resnet50',
+        width: 224,
+        height: 224,
+        resize: 'cover',
+        cropFraction: 0.875,
+        resample: 'bilinear-antialias',
+        background: '#ffffff',
+        encoding: 'png',
+        jpegQuality: 90,
+        chromaSubsampling: '4:4:4',
+      } as const,
+      expected:
+        '{"name":"resnet50","width":224,"height":224,"resize":"cover","cropFraction":0.875,"resample":"bilinear-antialias","background":"#ffffff","encoding":"png","jpegQuality":90,"chromaSubsampling":"4:4:4"}',
+    },
+  ])('passes the model input profile as MODEL_INPUT_PROFILE: $what', ({ profile, expected }) => {
+    const fn = onlyResource(synthApi({ modelInputProfile: profile }), 'AWS::Lambda::Function');
+    const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
+    expect(variables.MODEL_INPUT_PROFILE).toBe(expected);
+  });
+
   it('logs to its own log group, kept for a month', () => {
     const fn = onlyResource(defaultTemplate, 'AWS::Lambda::Function');
     const groups = resourcesOf(defaultTemplate, 'AWS::Logs::LogGroup');

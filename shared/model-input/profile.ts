@@ -230,3 +230,45 @@ export function parseProfile(
 
 /** The field names a profile's JSON may hold. */
 export const PROFILE_FIELDS = FIELDS;
+
+/**
+ * The profile a setting names (a built-in) or holds (a JSON object with
+ * `name` and the profile's fields), as MODEL_INPUT_PROFILE and the CDK
+ * context key `modelInputProfile` spell it. `fail` reports an unusable
+ * value: `field` is undefined when the setting as a whole is wrong.
+ */
+export function profileFromSetting(
+  value: string,
+  fail: (field: ProfileField | undefined, expected: string, received: unknown) => never,
+): ModelInputProfile {
+  const text = value.trim();
+  if (!text.startsWith('{')) {
+    const builtIn = BUILT_IN_PROFILES[text];
+    if (builtIn === undefined) {
+      fail(
+        undefined,
+        `one of ${Object.keys(BUILT_IN_PROFILES).join(', ')}, or a JSON profile object`,
+        value,
+      );
+    }
+    return builtIn;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    fail(undefined, 'valid JSON when it starts with {', value);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    fail(undefined, 'a JSON object', value);
+  }
+  const record = json as Record<string, unknown>;
+  const unknown = Object.keys(record).filter(
+    (key) => key !== 'name' && !(FIELDS as readonly string[]).includes(key),
+  );
+  if (unknown.length > 0) {
+    fail(undefined, `a profile with only name, ${FIELDS.join(', ')}`, value);
+  }
+  const name = typeof record.name === 'string' && record.name !== '' ? record.name : 'custom';
+  return parseProfile(record, name, fail);
+}
