@@ -25,10 +25,10 @@ import busboy from 'busboy';
 import sharp from 'sharp';
 import { buildMultipart, eventFor, type ImageName, loadImage } from '../fixtures/index.ts';
 import { loadConfig } from '../functions/predict/config.ts';
-import { decodeRgb, encodeInput, prepareInput } from '../shared/model-input/prepare.ts';
 import { createHandler } from '../functions/predict/handler.ts';
 import type { RuntimeClient } from '../functions/predict/invoke.ts';
 import { lambdaContext } from '../local/emulation/lambda-context.ts';
+import { decodeRgb, encodeInput, prepareInput } from '../shared/model-input/prepare.ts';
 import { localRuntimeClient } from '../testing/predict-handler.ts';
 import { SageMakerStub } from '../testing/sagemaker-stub.ts';
 

@@ -11,6 +11,9 @@ import {
   imagePath,
   loadEvent,
   loadImage,
+  loadPhoto,
+  PHOTOS,
+  type PhotoName,
 } from '../fixtures/index.ts';
 import { sniffImage } from '../shared/image-format.ts';
 import { generateFixtures } from './fixtures.ts';
@@ -28,6 +31,16 @@ describe('fixtures', () => {
         .map((name) => `${name}.json`)
         .sort(),
     );
+  });
+
+  it('the index names exactly the photos on disk, at their sizes', async () => {
+    expect(readdirSync(join(FIXTURES_DIR, 'photos')).sort()).toEqual(
+      [...Object.keys(PHOTOS), 'README.md'].sort(),
+    );
+    for (const [name, { width, height }] of Object.entries(PHOTOS)) {
+      const meta = await sharp(loadPhoto(name as PhotoName)).metadata();
+      expect([meta.format, meta.width, meta.height], name).toEqual(['jpeg', width, height]);
+    }
   });
 
   it('npm run fixtures regenerates the committed files byte for byte', async () => {

@@ -38,7 +38,8 @@ const ALLOWED: Readonly<Record<Zone, readonly Zone[] | 'any'>> = {
   'local/emulation': ['local/emulation', 'shared'],
   local: ['local', 'local/emulation', 'shared', 'functions', 'infra', 'fixtures', 'scripts'],
   fixtures: ['fixtures', 'shared', 'local/emulation'],
-  testing: ['testing', 'shared', 'functions', 'local/emulation', 'fixtures'],
+  // Helpers for tests and benchmarks may use any deployable (a reference model, a handler).
+  testing: ['testing', 'shared', 'functions', 'model-server', 'local/emulation', 'fixtures'],
   test: 'any',
   scripts: 'any',
   web: ['web'],

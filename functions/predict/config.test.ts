@@ -125,7 +125,7 @@ describe('loadConfig', () => {
     {
       env: { ...base, MODEL_INPUT_PROFILE: '{"width": 224, "height": 224, "mean": [0.5]}' },
       message:
-        'Environment variable MODEL_INPUT_PROFILE must be a profile with only name, width, height, resize, cropFraction, resample, background, encoding, jpegQuality, chromaSubsampling, but received "{\\"width\\": 224, \\"height\\": 224, \\"mean\\": [0.5]}"',
+        'Environment variable MODEL_INPUT_PROFILE must be a profile with only name, width, height, resize, cropFraction, resample, shrinkOnLoad, background, encoding, jpegQuality, chromaSubsampling, but received "{\\"width\\": 224, \\"height\\": 224, \\"mean\\": [0.5]}"',
     },
     {
       env: { ...base, MODEL_INPUT_CROP_FRACTION: '1.5' },

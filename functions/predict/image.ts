@@ -97,7 +97,11 @@ export async function normaliseImage(
     // Full resolution, as the model's reference pipeline decodes it. Nothing
     // of the upload's metadata reaches the encoded input: the pixels are
     // re-encoded from scratch (no EXIF, GPS, XMP, IPTC or ICC).
-    rgb = await decodeRgb(image, options.profile.background);
+    rgb = await decodeRgb(
+      image,
+      options.profile.background,
+      options.profile.shrinkOnLoad ? options.profile : undefined,
+    );
   } catch (cause) {
     throw new GatewayError(
       'IMAGE_UNDECODABLE',

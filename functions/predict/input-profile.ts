@@ -50,6 +50,7 @@ function override(read: Settings, field: ProfileField): unknown {
   const name = ENV[PROFILE_OVERRIDES[field]];
   const raw = read.optionalString(name);
   if (raw === undefined) return undefined;
+  if (field === 'shrinkOnLoad') return raw === 'true' ? true : raw === 'false' ? false : raw;
   if (!NUMERIC.has(field)) return raw;
   const parsed =
     field === 'cropFraction' ? Number(raw) : /^\d+$/.test(raw) ? Number(raw) : Number.NaN;

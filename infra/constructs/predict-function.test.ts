@@ -59,13 +59,14 @@ describe('ImageInferenceApi: the predict function', () => {
         resize: 'cover',
         cropFraction: 0.875,
         resample: 'bilinear-antialias',
+        shrinkOnLoad: false,
         background: '#ffffff',
         encoding: 'png',
         jpegQuality: 90,
         chromaSubsampling: '4:4:4',
       } as const,
       expected:
-        '{"name":"resnet50","width":224,"height":224,"resize":"cover","cropFraction":0.875,"resample":"bilinear-antialias","background":"#ffffff","encoding":"png","jpegQuality":90,"chromaSubsampling":"4:4:4"}',
+        '{"name":"resnet50","width":224,"height":224,"resize":"cover","cropFraction":0.875,"resample":"bilinear-antialias","shrinkOnLoad":false,"background":"#ffffff","encoding":"png","jpegQuality":90,"chromaSubsampling":"4:4:4"}',
     },
   ])('passes the model input profile as MODEL_INPUT_PROFILE: $what', ({ profile, expected }) => {
     const fn = onlyResource(synthApi({ modelInputProfile: profile }), 'AWS::Lambda::Function');

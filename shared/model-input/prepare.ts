@@ -27,14 +27,56 @@ export interface EncodedInput {
   readonly height: number;
 }
 
+/** Formats whose decoders can shrink while decoding (libvips' `shrink` on load). */
+const SHRINKABLE = new Set(['jpeg', 'webp']);
+
+/**
+ * The JPEG/WebP shrink-on-load factor (1, 2, 4 or 8) that keeps at least
+ * twice the target on each side.
+ */
+export function shrinkFactor(
+  width: number,
+  height: number,
+  target: { readonly width: number; readonly height: number },
+): number {
+  let factor = 1;
+  while (
+    factor < 8 &&
+    width / (factor * 2) >= 2 * target.width &&
+    height / (factor * 2) >= 2 * target.height
+  ) {
+    factor *= 2;
+  }
+  return factor;
+}
+
 /**
  * Decodes `image` (a sharp instance on the upload, its input options set by
- * the caller) to full-resolution 8-bit sRGB RGB: EXIF orientation applied,
- * transparency flattened onto `background`, first frame only (as the
- * instance's `pages` says).
+ * the caller) to 8-bit sRGB RGB: EXIF orientation applied, transparency
+ * flattened onto `background`, first frame only (as the instance's `pages`
+ * says). Full resolution, unless `shrinkTo` asks for JPEG/WebP
+ * shrink-on-load towards that size (see ModelInputProfile.shrinkOnLoad).
  * @throws sharp's error when the data cannot be decoded
  */
-export async function decodeRgb(image: Sharp, background: string): Promise<RgbImage> {
+export async function decodeRgb(
+  image: Sharp,
+  background: string,
+  shrinkTo?: { readonly width: number; readonly height: number },
+): Promise<RgbImage> {
+  if (shrinkTo !== undefined) {
+    const meta = await image.metadata();
+    const { width, height } = meta.autoOrient;
+    const factor = SHRINKABLE.has(meta.format ?? '') ? shrinkFactor(width, height, shrinkTo) : 1;
+    if (factor > 1) {
+      // The decoder's own DCT scaling does the shrinking; nearest-neighbour
+      // at the shrunk size itself adds nothing.
+      image.resize(Math.ceil(width / factor), Math.ceil(height / factor), {
+        fit: 'fill',
+        kernel: 'nearest',
+        fastShrinkOnLoad: true,
+      });
+    }
+  }
   const { data, info } = await image
     .autoOrient()
     .toColourspace('srgb')

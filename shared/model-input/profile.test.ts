@@ -13,6 +13,7 @@ describe('parseProfile', () => {
       resize: 'fill',
       cropFraction: 1,
       resample: 'bilinear',
+      shrinkOnLoad: false,
       background: '#ffffff',
       encoding: 'png',
       jpegQuality: 90,

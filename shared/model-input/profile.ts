@@ -72,6 +72,13 @@ export interface ModelInputProfile {
    */
   readonly cropFraction: number;
   readonly resample: ResampleKernel;
+  /**
+   * Decode JPEG and WebP at 1/2, 1/4 or 1/8 scale (the largest that keeps
+   * at least twice the input size) before resampling: much faster on large
+   * photos, but the kernel then sees other pixels than the reference
+   * pipeline did. `npm run bench` prints what it costs in fidelity.
+   */
+  readonly shrinkOnLoad: boolean;
   /** `#rrggbb`: transparency is flattened onto it, and `contain` pads with it. */
   readonly background: string;
   readonly encoding: WireEncoding;
@@ -98,6 +105,7 @@ export const NSFWJS_MOBILENET_V2_PROFILE: ModelInputProfile = Object.freeze({
   resize: 'fill',
   cropFraction: 1,
   resample: 'bilinear-align-corners',
+  shrinkOnLoad: false,
   background: '#ffffff',
   encoding: 'npy',
   jpegQuality: 90,
@@ -117,6 +125,7 @@ export const PROFILE_FIELD_DEFAULTS = {
   resize: 'fill',
   cropFraction: 1,
   resample: 'bilinear',
+  shrinkOnLoad: false,
   background: '#ffffff',
   encoding: 'png',
   jpegQuality: 90,
@@ -179,6 +188,9 @@ export function checkProfileField<F extends ProfileField>(
       return oneOf(fail, field, value, WIRE_ENCODINGS) as ModelInputProfile[F];
     case 'chromaSubsampling':
       return oneOf(fail, field, value, CHROMA_SUBSAMPLINGS) as ModelInputProfile[F];
+    case 'shrinkOnLoad':
+      if (typeof value !== 'boolean') fail(field, 'true or false', value);
+      return value as ModelInputProfile[F];
     case 'cropFraction':
       if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
         fail(field, 'a number greater than 0 and at most 1', value);
@@ -199,6 +211,7 @@ const FIELDS: readonly ProfileField[] = [
   'resize',
   'cropFraction',
   'resample',
+  'shrinkOnLoad',
   'background',
   'encoding',
   'jpegQuality',

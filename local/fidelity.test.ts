@@ -1,0 +1,101 @@
+/**
+ * Model fidelity, end to end: what `/predict` answers (browser-style upload
+ * through the local API Gateway, the real handler, the real SDK over HTTP,
+ * the model server running the ONNX conversion) against the embedded
+ * model's own reference pipeline (nsfwjs in TensorFlow.js), on real photos
+ * and on variants that exercise each decoding step. And `/invocations`,
+ * where the model server prepares the raw upload itself, must agree with
+ * `/predict`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FidelityCase, fidelityCases } from '../testing/fidelity-cases.ts';
+import {
+  loadReference,
+  maxDifference,
+  type Reference,
+  type Scores,
+  scoresOf,
+  topLabel,
+} from '../testing/nsfwjs-reference.ts';
+import { type LocalStack, startLocalStack } from './stack.ts';
+
+/** Largest score difference from the reference: the issue's target. */
+const REFERENCE_TOLERANCE = 0.02;
+/** Largest difference between the two routes (/predict's tensor is the same computation). */
+const ROUTES_TOLERANCE = 0.005;
+
+const KEY = 'local-fidelity-test-key-0001';
+let stack: LocalStack;
+let reference: Reference;
+let cases: FidelityCase[];
+
+beforeAll(async () => {
+  [stack, reference, cases] = await Promise.all([
+    startLocalStack({ port: 0, modelPort: 0, apiKey: KEY }),
+    loadReference(),
+    fidelityCases(),
+  ]);
+}, 120_000);
+afterAll(async () => {
+  reference?.dispose();
+  await stack?.stop();
+});
+
+type Predictions = Array<{ label: string; score: number }>;
+
+async function viaPredict(image: FidelityCase): Promise<Scores> {
+  const form = new FormData();
+  form.append('image', new Blob([image.bytes]), image.name);
+  const response = await fetch(`${stack.url}/dev/predict`, {
+    method: 'POST',
+    body: form,
+    headers: { 'x-api-key': KEY },
+  });
+  const body = (await response.json()) as { results?: Array<{ predictions: Predictions }> };
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return scoresOf(body.results?.[0]?.predictions ?? []);
+}
+
+async function viaInvocations(image: FidelityCase): Promise<Scores> {
+  const response = await fetch(`${stack.url}/dev/invocations`, {
+    method: 'POST',
+    body: image.bytes,
+    headers: {
+      'x-api-key': KEY,
+      'Content-Type': image.name.endsWith('.png') ? 'image/png' : 'image/jpeg',
+    },
+  });
+  const body = (await response.json()) as { predictions?: Predictions };
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return scoresOf(body.predictions ?? []);
+}
+
+describe('model fidelity on the embedded model', () => {
+  it('has the varied images the issue asks for', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('/predict gives the reference scores within 0.02 and the same top label, on every image', {
+    timeout: 120_000,
+  }, async () => {
+    const rows: string[] = [];
+    for (const image of cases) {
+      const [want, got] = [await reference.classify(image.bytes), await viaPredict(image)];
+      const diff = maxDifference(want, got);
+      rows.push(`${image.name}: ${diff.toFixed(4)} ${topLabel(want)}/${topLabel(got)}`);
+      expect(diff, `${image.name} (${image.what}): ${rows.join('; ')}`).toBeLessThanOrEqual(
+        REFERENCE_TOLERANCE,
+      );
+      expect(topLabel(got), image.name).toBe(topLabel(want));
+    }
+  });
+
+  it('/invocations (the model server preparing the raw upload) agrees with /predict within 0.005', {
+    timeout: 120_000,
+  }, async () => {
+    for (const image of cases) {
+      const [predict, passthrough] = [await viaPredict(image), await viaInvocations(image)];
+      expect(maxDifference(predict, passthrough), image.name).toBeLessThanOrEqual(ROUTES_TOLERANCE);
+    }
+  });
+});
