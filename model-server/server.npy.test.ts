@@ -4,6 +4,7 @@
  * `.npy`) and the raw image it came from get the same answer from
  * /invocations, so where the resize runs does not change the model's answer.
  */
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '#shared/model-input/npy.ts';
@@ -12,7 +13,7 @@ import { NSFWJS_MOBILENET_V2_PROFILE } from '#shared/model-input/profile.ts';
 import type { ModelServer } from './server.ts';
 import { jpeg, PATTERNS, png } from './test/images.ts';
 import { uint8Npy } from './test/npy.ts';
-import { startTestServer } from './test/server.ts';
+import { runtimeClient, startTestServer } from './test/server.ts';
 
 type Predictions = Array<{ label: string; score: number }>;
 
@@ -78,6 +79,25 @@ describe('one answer for both routes', () => {
 });
 
 describe('POST /invocations with application/x-npy', () => {
+  it("answers the SDK's InvokeEndpoint with the .npy body as /invocations does", async () => {
+    const tensor = await gatewayBody(await jpeg('photo', 320, 240));
+    const client = runtimeClient(server.url);
+    try {
+      const output = await client.send(
+        new InvokeEndpointCommand({
+          EndpointName: 'image-moderation',
+          ContentType: tensor.contentType,
+          Body: tensor.body,
+        }),
+      );
+      expect(JSON.parse(new TextDecoder().decode(output.Body))).toEqual({
+        predictions: await predictions(tensor.body, tensor.contentType),
+      });
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('answers uint8 pixels exactly as the PNG that holds them', async () => {
     const pixels = PATTERNS.gradient(SIDE);
     const fromPng = await predictions(await png('gradient'), 'image/png');
