@@ -15,7 +15,7 @@ import {
 import { jsonReply, type Reply } from './http.ts';
 import { type InputLimits, readInput } from './inputs.ts';
 import type { ModelHost } from './model-host.ts';
-import { prepareImage } from './preprocess.ts';
+import { fillTensor, prepareImage } from './preprocess.ts';
 
 export interface ContainerRequest {
   readonly contentType: string | undefined;
@@ -81,20 +81,17 @@ export function createContainer(options: ContainerOptions): Container {
       throw new InvocationError('notReady', 'The model is not loaded yet; retry shortly.');
     }
     const decodeStart = performance.now();
-    const input = await readInput(request.contentType, request.body, limits);
-    const { classifier, tables, queue } = model;
+    const { classifier, affine, queue } = model;
+    const spec = classifier.config.input;
+    const input = await readInput(request.contentType, request.body, limits, spec);
     const size = classifier.imageSize;
     const tensor = new Float32Array(input.images.length * size);
     await Promise.all(
-      input.images.map((image, index) =>
-        prepareImage(
-          image.bytes,
-          image.name,
-          classifier.config.input,
-          tables,
-          tensor.subarray(index * size, (index + 1) * size),
-        ),
-      ),
+      input.images.map(async (image, index) => {
+        const out = tensor.subarray(index * size, (index + 1) * size);
+        if ('pixels' in image) fillTensor(image.pixels, spec, affine, out);
+        else await prepareImage(image.bytes, image.name, spec, affine, out);
+      }),
     );
     const decodeMs = ms(decodeStart);
     const inferenceStart = performance.now();

@@ -3,14 +3,17 @@
  * - `image/jpeg`, `image/png`, `image/webp`, `application/x-image`: the body is one image;
  * - `multipart/form-data`: every file in the `image` field (the gateway's
  *   passthrough route forwards client uploads as they are);
- * - `application/json`: `{"instances": [{"b64": "..."}, ...]}`, a batch.
+ * - `application/json`: `{"instances": [{"b64": "..."}, ...]}`, a batch;
+ * - `application/x-npy`: RGB pixels at the model's input size, one image or a batch.
  */
 
 import { IMAGE_FIELD } from '#shared/contract.ts';
 import { isGatewayError } from '#shared/errors.ts';
+import { NPY_CONTENT_TYPE } from '#shared/model-input/npy.ts';
 import { parseMultipart } from '#shared/multipart.ts';
 import { multipartBoundary } from '#shared/multipart-boundary.ts';
 import { InvocationError } from './errors.ts';
+import { type InputSize, type PixelImage, readNpyImages } from './npy-input.ts';
 
 /** Content types whose body is one image. */
 export const IMAGE_CONTENT_TYPES = [
@@ -24,14 +27,22 @@ export const SUPPORTED_CONTENT_TYPES = [
   ...IMAGE_CONTENT_TYPES,
   'multipart/form-data',
   'application/json',
+  NPY_CONTENT_TYPE,
 ] as const;
 
+/**
+ * One image of an invocation: encoded bytes to decode and resize, or (from
+ * `.npy`) RGB pixels already at the model's input size.
+ */
+export type InvocationImage = { readonly name: string; readonly bytes: Uint8Array } | PixelImage;
+
 export interface InvocationInput {
-  /** Each image's bytes, and the name errors use for it. */
-  readonly images: ReadonlyArray<{ readonly name: string; readonly bytes: Uint8Array }>;
+  /** Each image, and the name errors use for it. */
+  readonly images: readonly InvocationImage[];
   /**
-   * True when the answer must hold one list per image (JSON instances, or
-   * several multipart images); false for a single image, answered flat.
+   * True when the answer must hold one list per image (JSON instances, an
+   * `.npy` batch, or several multipart images); false for a single image,
+   * answered flat.
    */
   readonly batch: boolean;
 }
@@ -115,11 +126,15 @@ async function parseForm(
   }
 }
 
-/** Extracts the images of one invocation; throws InvocationError for bad input. */
+/**
+ * Extracts the images of one invocation; `size` is the model's input size,
+ * which `.npy` pixels must have. Throws InvocationError for bad input.
+ */
 export async function readInput(
   contentType: string | undefined,
   body: Buffer,
   limits: InputLimits,
+  size: InputSize,
 ): Promise<InvocationInput> {
   const type = mediaType(contentType);
   if ((IMAGE_CONTENT_TYPES as readonly string[]).includes(type)) {
@@ -128,6 +143,7 @@ export async function readInput(
   }
   if (type === 'multipart/form-data') return parseForm(contentType ?? '', body, limits);
   if (type === 'application/json') return parseInstances(body, limits);
+  if (type === NPY_CONTENT_TYPE) return readNpyImages(body, size, limits.maxBatchSize);
   throw new InvocationError(
     'unsupported',
     `Content-Type ${JSON.stringify(type)} is not supported; send one of ${SUPPORTED_CONTENT_TYPES.join(', ')} (images in the field "${IMAGE_FIELD}").`,

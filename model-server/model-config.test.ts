@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NSFWJS_MOBILENET_V2_PROFILE, PROFILE_FIELDS } from '#shared/model-input/profile.ts';
 import { ModelConfigError, parseClassifierConfig, readClassifierConfig } from './model-config.ts';
 
 const FILE = '/models/resnet/classifier.json';
@@ -27,6 +28,9 @@ describe('parseClassifierConfig', () => {
         mean: [0, 0, 0],
         std: [1, 1, 1],
         resize: 'fill',
+        cropFraction: 1,
+        resample: 'bilinear',
+        background: '#ffffff',
         name: undefined,
       },
       output: { activation: 'none', name: undefined, topK: 2 },
@@ -56,6 +60,47 @@ describe('parseClassifierConfig', () => {
     expect(config.output).toEqual({ name: 'logits', activation: 'softmax', topK: 1 });
   });
 
+  it('reads the image fields of a model input profile, and checks but ignores its wire fields', () => {
+    const { input } = parseClassifierConfig(
+      {
+        ...minimal,
+        input: {
+          width: 224,
+          height: 224,
+          resize: 'cover',
+          cropFraction: 0.875,
+          resample: 'bilinear-antialias',
+          background: '#00FF80',
+          encoding: 'jpeg',
+          jpegQuality: 85,
+          chromaSubsampling: '4:2:0',
+        },
+      },
+      FILE,
+    );
+    expect(input).toMatchObject({
+      resize: 'cover',
+      cropFraction: 0.875,
+      resample: 'bilinear-antialias',
+      background: '#00ff80',
+    });
+    expect(Object.keys(input)).not.toContain('encoding');
+  });
+
+  it('reads the embedded profile written as classifier.json input', () => {
+    const { name: _, ...fields } = NSFWJS_MOBILENET_V2_PROFILE;
+    const { input } = parseClassifierConfig({ ...minimal, input: fields }, FILE);
+    expect(Object.keys(fields).sort()).toEqual([...PROFILE_FIELDS].sort());
+    expect(input).toMatchObject({
+      width: 224,
+      height: 224,
+      resize: 'fill',
+      cropFraction: 1,
+      resample: 'bilinear-align-corners',
+      background: '#ffffff',
+    });
+  });
+
   it.each([
     {
       patch: { labels: [] },
@@ -74,6 +119,52 @@ describe('parseClassifierConfig', () => {
       patch: { input: { width: 224 } },
       message: 'input.height must be an integer from 1 to 4096, but is missing',
     },
+    ...[
+      {
+        input: { resize: 'inside' },
+        message:
+          'input.resize must be one of fill, cover, contain (the model takes a fixed-size tensor; inside and outside do not make one), but is "inside"',
+      },
+      {
+        input: { resize: 'outside' },
+        message:
+          'input.resize must be one of fill, cover, contain (the model takes a fixed-size tensor; inside and outside do not make one), but is "outside"',
+      },
+      {
+        input: { resize: 'crop' },
+        message:
+          'input.resize must be one of fill, cover, contain (the model takes a fixed-size tensor; inside and outside do not make one), but is "crop"',
+      },
+      {
+        input: { resample: 'lanczos3' },
+        message:
+          'input.resample must be one of bilinear-align-corners, bilinear, bilinear-antialias, but is "lanczos3"',
+      },
+      {
+        input: { cropFraction: 1.5 },
+        message: 'input.cropFraction must be a number greater than 0 and at most 1, but is 1.5',
+      },
+      {
+        input: { cropFraction: '0.875' },
+        message: 'input.cropFraction must be a number greater than 0 and at most 1, but is "0.875"',
+      },
+      {
+        input: { background: 'white' },
+        message: 'input.background must be a colour as #rrggbb, but is "white"',
+      },
+      {
+        input: { encoding: 'base64' },
+        message: 'input.encoding must be one of npy, png, jpeg, but is "base64"',
+      },
+      {
+        input: { jpegQuality: 101 },
+        message: 'input.jpegQuality must be an integer from 1 to 100, but is 101',
+      },
+      {
+        input: { chromaSubsampling: '4:2:2' },
+        message: 'input.chromaSubsampling must be one of 4:4:4, 4:2:0, but is "4:2:2"',
+      },
+    ].map(({ input, message }) => ({ patch: { input: { ...minimal.input, ...input } }, message })),
     {
       patch: { input: { ...minimal.input, layout: 'CHW' } },
       message: 'input.layout must be one of NHWC, NCHW, but is "CHW"',

@@ -6,6 +6,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import {
+  checkProfileField,
+  type InputFit,
+  type ModelInputProfile,
+  PROFILE_FIELD_DEFAULTS,
+  type ProfileFail,
+} from '#shared/model-input/profile.ts';
 
 export const LAYOUTS = ['NHWC', 'NCHW'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -14,7 +21,7 @@ export const CHANNEL_ORDERS = ['RGB', 'BGR'] as const;
 export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
 
 /**
- * The range 8-bit pixels are mapped to before mean/std: `0..1` (p / 255:
+ * The range pixels (0..255, after resizing) are mapped to before mean/std: `0..1` (p / 255:
  * PyTorch, nsfwjs), `-1..1` (p / 127.5 - 1: Keras "tf" mode), `0..255`
  * (p itself: Keras "caffe" mode).
  */
@@ -22,19 +29,32 @@ export const PIXEL_SCALES = ['0..1', '-1..1', '0..255'] as const;
 export type PixelScale = (typeof PIXEL_SCALES)[number];
 
 /**
- * classifier.json's `input.resize`: how an image is brought to the input
- * size. Each is the sharp fit of the same name: `fill` stretches, `cover`
- * crops, `contain` letterboxes.
+ * classifier.json's `input.resize`: the profile's fits that give exactly
+ * the input size (`fill` stretches, `cover` crops, `contain` pads). The
+ * profile's `inside` and `outside` keep the aspect ratio without padding or
+ * cropping, so they cannot fill a fixed-size tensor.
  */
-export const INPUT_RESIZES = ['fill', 'cover', 'contain'] as const;
+export const INPUT_RESIZES = ['fill', 'cover', 'contain'] as const satisfies readonly InputFit[];
 export type InputResize = (typeof INPUT_RESIZES)[number];
+
+/** The profile's fields that say how an image becomes the model's pixels. */
+type ImageFields = 'width' | 'height' | 'cropFraction' | 'resample' | 'background';
+
+/** The profile's fields that only say how the gateway sends them: checked, then ignored. */
+const WIRE_FIELDS = ['encoding', 'jpegQuality', 'chromaSubsampling'] as const;
 
 export const OUTPUT_ACTIVATIONS = ['none', 'softmax', 'sigmoid'] as const;
 export type OutputActivation = (typeof OUTPUT_ACTIVATIONS)[number];
 
-export interface InputSpec {
-  readonly width: number;
-  readonly height: number;
+/**
+ * classifier.json's `input`: the model input profile's image fields (same
+ * names, checks and defaults as `#shared/model-input/profile.ts`: cropFraction
+ * 1, resample `bilinear`, background `#ffffff`) plus the tensor's layout and
+ * normalisation.
+ */
+export interface InputSpec extends Pick<ModelInputProfile, ImageFields> {
+  /** @default 'fill' */
+  readonly resize: InputResize;
   /** @default 'NHWC' */
   readonly layout: Layout;
   /** @default 'RGB' */
@@ -45,8 +65,6 @@ export interface InputSpec {
   readonly mean: readonly [number, number, number];
   /** Divides per channel after the mean. @default [1, 1, 1] */
   readonly std: readonly [number, number, number];
-  /** @default 'fill' */
-  readonly resize: InputResize;
   /** The graph input to feed. @default the model's first input */
   readonly name: string | undefined;
 }
@@ -136,6 +154,33 @@ class Reader {
     return value as unknown as readonly [number, number, number];
   }
 
+  /**
+   * A model input profile field, checked by the shared profile's rules and
+   * defaulted as a hand-written profile is (PROFILE_FIELD_DEFAULTS).
+   */
+  profileField<F extends ImageFields | (typeof WIRE_FIELDS)[number]>(
+    json: Json,
+    field: F,
+  ): ModelInputProfile[F] {
+    const value = json[field] ?? (PROFILE_FIELD_DEFAULTS as Json)[field];
+    return checkProfileField(field, value, (name, expected, received) =>
+      this.fail(name, expected, received),
+    );
+  }
+
+  /** `resize`: one of the profile's fits that fill the input size. */
+  resize(json: Json): InputResize {
+    const fail: ProfileFail = (field, _expected, value) =>
+      this.fail(
+        field,
+        `one of ${INPUT_RESIZES.join(', ')} (the model takes a fixed-size tensor; inside and outside do not make one)`,
+        value,
+      );
+    const fit = checkProfileField('resize', json.resize ?? PROFILE_FIELD_DEFAULTS.resize, fail);
+    if (!(INPUT_RESIZES as readonly string[]).includes(fit)) fail('resize', '', fit);
+    return fit as InputResize;
+  }
+
   within(prefix: string): Reader {
     return new Reader(this.file, `${this.prefix}${prefix}.`);
   }
@@ -163,21 +208,28 @@ export function parseClassifierConfig(json: unknown, file: string): ClassifierCo
   const inputRead = read.within('input');
   const outputRead = read.within('output');
   const model = read.string(root, 'model');
+  const name = read.string(root, 'name');
+  const spec: InputSpec = {
+    width: inputRead.profileField(input, 'width'),
+    height: inputRead.profileField(input, 'height'),
+    resize: inputRead.resize(input),
+    cropFraction: inputRead.profileField(input, 'cropFraction'),
+    resample: inputRead.profileField(input, 'resample'),
+    background: inputRead.profileField(input, 'background'),
+    layout: inputRead.oneOf(input, 'layout', LAYOUTS, 'NHWC'),
+    channelOrder: inputRead.oneOf(input, 'channelOrder', CHANNEL_ORDERS, 'RGB'),
+    pixelScale: inputRead.oneOf(input, 'pixelScale', PIXEL_SCALES, '0..1'),
+    mean: inputRead.triple(input, 'mean', 0, false),
+    std: inputRead.triple(input, 'std', 1, true),
+    name: inputRead.optionalString(input, 'name'),
+  };
+  // The gateway's wire fields may sit in the same profile; the server only checks them.
+  for (const field of WIRE_FIELDS) inputRead.profileField(input, field);
   return {
-    name: read.string(root, 'name'),
+    name,
     modelPath: isAbsolute(model) ? model : resolve(dirname(file), model),
     labels: labelList,
-    input: {
-      width: inputRead.integer(input, 'width', 1, 4096),
-      height: inputRead.integer(input, 'height', 1, 4096),
-      layout: inputRead.oneOf(input, 'layout', LAYOUTS, 'NHWC'),
-      channelOrder: inputRead.oneOf(input, 'channelOrder', CHANNEL_ORDERS, 'RGB'),
-      pixelScale: inputRead.oneOf(input, 'pixelScale', PIXEL_SCALES, '0..1'),
-      mean: inputRead.triple(input, 'mean', 0, false),
-      std: inputRead.triple(input, 'std', 1, true),
-      resize: inputRead.oneOf(input, 'resize', INPUT_RESIZES, 'fill'),
-      name: inputRead.optionalString(input, 'name'),
-    },
+    input: spec,
     output: {
       activation: outputRead.oneOf(output, 'activation', OUTPUT_ACTIVATIONS, 'none'),
       name: outputRead.optionalString(output, 'name'),

@@ -6,14 +6,15 @@
 import type { Prediction } from '#shared/contract.ts';
 import { InferenceQueue } from './batcher.ts';
 import type { Classifier } from './classifier.ts';
-import { type PixelTables, pixelTables } from './preprocess.ts';
+import { type ChannelAffine, channelAffine } from './preprocess.ts';
 
 export type ModelStatus = 'loading' | 'ready' | 'failed';
 
 export interface LoadedModel {
   readonly classifier: Classifier;
   readonly queue: InferenceQueue<Prediction[]>;
-  readonly tables: PixelTables;
+  /** The input spec's scale, mean and std per channel, computed once. */
+  readonly affine: ChannelAffine;
 }
 
 export class ModelHost {
@@ -57,7 +58,7 @@ export class ModelHost {
       );
       this.state = {
         status: 'ready',
-        model: { classifier, queue, tables: pixelTables(classifier.config.input) },
+        model: { classifier, queue, affine: channelAffine(classifier.config.input) },
       };
     } catch (error) {
       this.state = { status: 'failed', error };

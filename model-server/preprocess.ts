@@ -1,33 +1,49 @@
 /**
- * Turns image bytes into the model's input tensor: decoded with sharp
- * (EXIF orientation applied, alpha flattened onto white, sRGB), resized only
- * when it is not already the input size, then scaled and normalised per
- * channel through a lookup table.
+ * Turns an image into the model's input tensor by the model input profile
+ * in classifier.json, with the very steps the gateway runs
+ * (`#shared/model-input/prepare.ts`): decoded at full resolution (EXIF
+ * orientation applied, sRGB, transparency flattened onto the profile's
+ * background), resized by the profile's fit and kernel to float RGB 0..255,
+ * then scaled and normalised per channel into the tensor's layout and
+ * channel order. A tensor sent ready (`application/x-npy`) takes only the
+ * last step, so both routes give the model the same values.
  */
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { ALLOWED_IMAGE_FORMATS } from '#shared/contract.ts';
 import { sniffImage } from '#shared/image-format.ts';
+import { decodeRgb, prepareInput } from '#shared/model-input/prepare.ts';
+import type { RgbImage } from '#shared/model-input/resample.ts';
 import { InvocationError } from './errors.ts';
 import type { InputSpec, PixelScale } from './model-config.ts';
 
 /** Refuse decoding work beyond this many pixels (a 40 MP photo). */
 export const MAX_INPUT_PIXELS = 40_000_000;
 
-const SCALES: Readonly<Record<PixelScale, (pixel: number) => number>> = {
-  '0..1': (p) => p / 255,
-  '-1..1': (p) => p / 127.5 - 1,
-  '0..255': (p) => p,
+/** Each pixel scale as `p * factor + offset`, for p in 0..255. */
+const SCALES: Readonly<Record<PixelScale, { factor: number; offset: number }>> = {
+  '0..1': { factor: 1 / 255, offset: 0 },
+  '-1..1': { factor: 1 / 127.5, offset: -1 },
+  '0..255': { factor: 1, offset: 0 },
 };
 
-/** One table of 256 values per input channel (in the model's channel order). */
-export type PixelTables = readonly [Float32Array, Float32Array, Float32Array];
+/**
+ * Per model channel (in the spec's channel order): the tensor value of a
+ * pixel value p (0..255) is `p * factor[c] + offset[c]`, which is
+ * `(scale(p) - mean[c]) / std[c]` folded into one multiply-add.
+ */
+export interface ChannelAffine {
+  readonly factor: readonly [number, number, number];
+  readonly offset: readonly [number, number, number];
+}
 
-/** Precomputes `(scale(p) - mean[c]) / std[c]` for every 8-bit value and channel. */
-export function pixelTables(spec: InputSpec): PixelTables {
-  const scale = SCALES[spec.pixelScale];
-  const table = (c: 0 | 1 | 2) =>
-    Float32Array.from({ length: 256 }, (_, p) => (scale(p) - spec.mean[c]) / spec.std[c]);
-  return [table(0), table(1), table(2)];
+/** The spec's pixel scale, mean and std as one multiply-add per channel; computed once per model. */
+export function channelAffine(spec: InputSpec): ChannelAffine {
+  const { factor, offset } = SCALES[spec.pixelScale];
+  const per = (f: (c: 0 | 1 | 2) => number) => [f(0), f(1), f(2)] as const;
+  return {
+    factor: per((c) => factor / spec.std[c]),
+    offset: per((c) => (offset - spec.mean[c]) / spec.std[c]),
+  };
 }
 
 /** Input element count of one image (H * W * 3). */
@@ -35,29 +51,32 @@ export function imageSize(spec: InputSpec): number {
   return spec.width * spec.height * 3;
 }
 
-/** Writes interleaved RGB bytes into `out` in the spec's layout and channel order. */
+/**
+ * Writes interleaved RGB pixels (float, 0..255, height x width x 3, the
+ * spec's size) into `out` in the spec's layout and channel order.
+ */
 export function fillTensor(
-  rgb: Uint8Array,
+  rgb: Float32Array,
   spec: InputSpec,
-  tables: PixelTables,
+  affine: ChannelAffine,
   out: Float32Array,
 ): Float32Array {
   const pixels = spec.width * spec.height;
   // Source channel for each model channel: BGR models read blue first.
-  const source = spec.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
-  const [t0, t1, t2] = tables;
-  const [s0, s1, s2] = source as [number, number, number];
+  const [s0, s1, s2] = spec.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+  const [f0, f1, f2] = affine.factor;
+  const [o0, o1, o2] = affine.offset;
   if (spec.layout === 'NHWC') {
-    for (let i = 0, o = 0; i < pixels * 3; i += 3, o += 3) {
-      out[o] = t0[rgb[i + s0] as number] as number;
-      out[o + 1] = t1[rgb[i + s1] as number] as number;
-      out[o + 2] = t2[rgb[i + s2] as number] as number;
+    for (let i = 0; i < pixels * 3; i += 3) {
+      out[i] = (rgb[i + s0] as number) * f0 + o0;
+      out[i + 1] = (rgb[i + s1] as number) * f1 + o1;
+      out[i + 2] = (rgb[i + s2] as number) * f2 + o2;
     }
   } else {
     for (let p = 0, i = 0; p < pixels; p++, i += 3) {
-      out[p] = t0[rgb[i + s0] as number] as number;
-      out[pixels + p] = t1[rgb[i + s1] as number] as number;
-      out[2 * pixels + p] = t2[rgb[i + s2] as number] as number;
+      out[p] = (rgb[i + s0] as number) * f0 + o0;
+      out[pixels + p] = (rgb[i + s1] as number) * f1 + o1;
+      out[2 * pixels + p] = (rgb[i + s2] as number) * f2 + o2;
     }
   }
   return out;
@@ -74,7 +93,7 @@ export async function prepareImage(
   bytes: Uint8Array,
   name: string,
   spec: InputSpec,
-  tables: PixelTables,
+  affine: ChannelAffine,
   out: Float32Array,
 ): Promise<void> {
   let metadata: Metadata;
@@ -105,29 +124,22 @@ export async function prepareImage(
       `${name} has ${width} x ${height} pixels, more than the limit of ${MAX_INPUT_PIXELS}.`,
     );
   }
-  let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })
-    .rotate()
-    .flatten({ background: '#ffffff' })
-    .toColourspace('srgb');
-  if (width !== spec.width || height !== spec.height) {
-    pipeline = pipeline.resize(spec.width, spec.height, {
-      fit: spec.resize,
-      background: '#ffffff',
-    });
-  }
-  let raw: { data: Buffer; info: OutputInfo };
+  let rgb: RgbImage;
   try {
-    raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    rgb = await decodeRgb(
+      sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS }),
+      spec.background,
+    );
   } catch (cause) {
     throw new InvocationError('badInput', `${name} cannot be decoded (corrupt or truncated).`, {
       cause,
     });
   }
-  const { data, info } = raw;
-  if (info.channels !== 3 || info.width !== spec.width || info.height !== spec.height) {
+  const input = prepareInput(rgb, spec);
+  if (input.width !== spec.width || input.height !== spec.height) {
     throw new Error(
-      `Decoding produced ${info.width}x${info.height}x${info.channels}, expected ${spec.width}x${spec.height}x3`,
+      `Preparing produced ${input.width}x${input.height}, expected ${spec.width}x${spec.height}`,
     );
   }
-  fillTensor(data, spec, tables, out);
+  fillTensor(input.pixels, spec, affine, out);
 }

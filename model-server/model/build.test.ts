@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NSFWJS_MOBILENET_V2_PROFILE, PROFILE_FIELDS } from '#shared/model-input/profile.ts';
 import { readClassifierConfig } from '../model-config.ts';
 import { buildNsfwjsModel, CONVERTER_VERSION, ensureNsfwjsModel } from './build.ts';
 
@@ -54,6 +55,9 @@ describe('buildNsfwjsModel', () => {
         mean: [0, 0, 0],
         std: [1, 1, 1],
         resize: 'fill',
+        cropFraction: 1,
+        resample: 'bilinear-align-corners',
+        background: '#ffffff',
       },
       output: { name: 'probabilities', activation: 'none', topK: 5 },
     });
@@ -66,6 +70,18 @@ describe('buildNsfwjsModel', () => {
     } finally {
       await session.release();
     }
+  });
+
+  it('writes the model input profile into classifier.json from NSFWJS_MOBILENET_V2_PROFILE', async () => {
+    const result = await buildNsfwjsModel(await freshDir());
+    const json = JSON.parse(await readFile(result.configPath, 'utf8')) as {
+      name: string;
+      input: Record<string, unknown>;
+    };
+    const { name, ...fields } = NSFWJS_MOBILENET_V2_PROFILE;
+    expect(Object.keys(fields).sort()).toEqual([...PROFILE_FIELDS].sort());
+    expect(json.name).toBe(name);
+    expect(json.input).toMatchObject(fields);
   });
 
   it('ensureNsfwjsModel builds only when the files are missing', async () => {

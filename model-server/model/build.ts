@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NSFWJS_MOBILENET_V2_PROFILE, PROFILE_FIELDS } from '#shared/model-input/profile.ts';
 import { NSFWJS_MODEL_DIR } from '../paths.ts';
 import { kerasToOnnx } from './keras.ts';
-import { loadNsfwjsMobileNetV2, NSFWJS_INPUT_PX, NSFWJS_LABELS } from './nsfwjs.ts';
+import { loadNsfwjsMobileNetV2, NSFWJS_LABELS } from './nsfwjs.ts';
 import { encodeModel } from './onnx.ts';
 import { decodeWeights } from './tfjs-weights.ts';
 
@@ -28,7 +29,7 @@ export const OPSET = 13;
  * classifier.json (`converterVersion`, which the server's loader ignores),
  * and ensureNsfwjsModel rebuilds a cache that records another.
  */
-export const CONVERTER_VERSION = '1';
+export const CONVERTER_VERSION = '2';
 
 export const MODEL_FILE = 'model.onnx';
 export const CONFIG_FILE = 'classifier.json';
@@ -60,14 +61,15 @@ export async function buildNsfwjsModel(dir: string = NSFWJS_MODEL_DIR): Promise<
     inputName: INPUT_NAME,
     outputName: OUTPUT_NAME,
   });
+  const profile = NSFWJS_MOBILENET_V2_PROFILE;
   const [height, width] = converted.inputShape;
   if (
-    height !== NSFWJS_INPUT_PX ||
-    width !== NSFWJS_INPUT_PX ||
+    height !== profile.height ||
+    width !== profile.width ||
     converted.outputSize !== NSFWJS_LABELS.length
   ) {
     throw new Error(
-      `nsfwjs MobileNetV2 changed shape: input ${converted.inputShape.join('x')}, ${converted.outputSize} outputs`,
+      `nsfwjs MobileNetV2 changed shape: input ${converted.inputShape.join('x')} (its profile says ${profile.height}x${profile.width}), ${converted.outputSize} outputs`,
     );
   }
   const sourceName = `nsfwjs@${source.version} MobileNetV2 (MIT licence)`;
@@ -79,22 +81,22 @@ export async function buildNsfwjsModel(dir: string = NSFWJS_MODEL_DIR): Promise<
     metadata: { labels: NSFWJS_LABELS.join(','), source: sourceName },
   });
   const classifier = {
-    name: 'nsfwjs-mobilenet-v2',
+    name: profile.name,
     source: sourceName,
     converterVersion: CONVERTER_VERSION,
     model: MODEL_FILE,
     labels: NSFWJS_LABELS,
-    // nsfwjs: pixels / 255, image stretched to 224 x 224, NHWC; the network ends in softmax.
+    // The model input profile (size, fit, kernel, background, and how the
+    // gateway sends it), then nsfwjs's tensor: pixels / 255, NHWC, RGB. The
+    // network ends in softmax.
     input: {
       name: INPUT_NAME,
-      width,
-      height,
+      ...Object.fromEntries(PROFILE_FIELDS.map((field) => [field, profile[field]])),
       layout: 'NHWC',
       channelOrder: 'RGB',
       pixelScale: '0..1',
       mean: [0, 0, 0],
       std: [1, 1, 1],
-      resize: 'fill',
     },
     output: { name: OUTPUT_NAME, activation: 'none' },
   };

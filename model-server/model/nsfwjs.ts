@@ -13,9 +13,6 @@ import type { WeightSpec } from './tfjs-weights.ts';
 /** The model's classes, in the order of its output (nsfwjs's NSFW_CLASSES). */
 export const NSFWJS_LABELS = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 
-/** Input side in pixels; nsfwjs scales pixels to 0..1 and stretches images to this square. */
-export const NSFWJS_INPUT_PX = 224;
-
 export interface LayersModelJson {
   readonly modelTopology: KerasTopology;
   readonly weightsManifest: ReadonlyArray<{

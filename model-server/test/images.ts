@@ -40,35 +40,53 @@ function raw(data: Buffer, width: number, height: number) {
   return sharp(data, { raw: { width, height, channels: 3 } });
 }
 
-/** Pixel sources of the generated images, at `side` x `side`. */
+/** Pixel sources of the generated images, at `width` x `height` (square by default). */
 export const PATTERNS = {
-  grey: (side: number) => rgbPixels(side, side, () => [128, 128, 128]),
-  white: (side: number) => rgbPixels(side, side, () => [255, 255, 255]),
-  gradient: (side: number) =>
-    rgbPixels(side, side, (x, y) => [
-      Math.round((x / (side - 1)) * 255),
-      Math.round((y / (side - 1)) * 255),
-      Math.round(((x + y) / (2 * (side - 1))) * 255),
+  grey: (width: number, height = width) => rgbPixels(width, height, () => [128, 128, 128]),
+  white: (width: number, height = width) => rgbPixels(width, height, () => [255, 255, 255]),
+  gradient: (width: number, height = width) =>
+    rgbPixels(width, height, (x, y) => [
+      Math.round((x / (width - 1)) * 255),
+      Math.round((y / (height - 1)) * 255),
+      Math.round(((x / (width - 1) + y / (height - 1)) / 2) * 255),
     ]),
-  checkerboard: (side: number) =>
-    rgbPixels(side, side, (x, y) =>
+  checkerboard: (width: number, height = width) =>
+    rgbPixels(width, height, (x, y) =>
       (Math.floor(x / 28) + Math.floor(y / 28)) % 2 === 0 ? [20, 20, 20] : [235, 235, 235],
     ),
-  noise: (side: number) => noiseBytes(side * side * 3),
+  noise: (width: number, height = width) => noiseBytes(width * height * 3),
+  /**
+   * Photo-like: smooth light and shade with a few hard edges and some grain,
+   * so every resampling kernel gives a visibly different result.
+   */
+  photo: (width: number, height = width) => {
+    const grain = noiseBytes(width * height, 7);
+    return rgbPixels(width, height, (x, y) => {
+      const u = x / width;
+      const v = y / height;
+      const disc = (u - 0.62) ** 2 + (v - 0.4) ** 2 < 0.05;
+      const stripe = Math.floor(u * 9) % 3 === 0 && v > 0.7;
+      const n = ((grain[y * width + x] as number) - 128) / 16;
+      const clamp = (c: number) => Math.max(0, Math.min(255, Math.round(c + n)));
+      if (disc) return [clamp(230 - 60 * v), clamp(180 - 80 * u), clamp(60)];
+      if (stripe) return [clamp(40), clamp(60 + 100 * u), clamp(90)];
+      return [clamp(90 + 120 * v), clamp(140 + 60 * u * v), clamp(200 - 120 * v)];
+    });
+  },
 } as const;
 
 export type PatternName = keyof typeof PATTERNS;
 
-export function jpeg(pattern: PatternName, side = SIDE_PX): Promise<Buffer> {
-  return raw(PATTERNS[pattern](side), side, side).jpeg({ quality: 95 }).toBuffer();
+export function jpeg(pattern: PatternName, width = SIDE_PX, height = width): Promise<Buffer> {
+  return raw(PATTERNS[pattern](width, height), width, height).jpeg({ quality: 95 }).toBuffer();
 }
 
-export function png(pattern: PatternName, side = SIDE_PX): Promise<Buffer> {
-  return raw(PATTERNS[pattern](side), side, side).png().toBuffer();
+export function png(pattern: PatternName, width = SIDE_PX, height = width): Promise<Buffer> {
+  return raw(PATTERNS[pattern](width, height), width, height).png().toBuffer();
 }
 
-export function webp(pattern: PatternName, side = SIDE_PX): Promise<Buffer> {
-  return raw(PATTERNS[pattern](side), side, side).webp({ lossless: true }).toBuffer();
+export function webp(pattern: PatternName, width = SIDE_PX, height = width): Promise<Buffer> {
+  return raw(PATTERNS[pattern](width, height), width, height).webp({ lossless: true }).toBuffer();
 }
 
 /** A multipart/form-data body with the given files in the `image` field. */
