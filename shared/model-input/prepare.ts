@@ -130,8 +130,7 @@ export function prepareInput(
 export function toBytes(pixels: Float32Array): Buffer {
   const out = Buffer.allocUnsafe(pixels.length);
   for (let i = 0; i < pixels.length; i++) {
-    const v = Math.round(pixels[i] as number);
-    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    out[i] = Math.min(255, Math.max(0, Math.round(pixels[i] as number)));
   }
   return out;
 }
