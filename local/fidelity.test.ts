@@ -25,13 +25,26 @@ const REFERENCE_TOLERANCE = 0.02;
 const ROUTES_TOLERANCE = 0.005;
 
 const KEY = 'local-fidelity-test-key-0001';
+const UNTHROTTLED_STAGE = {
+  stageName: 'dev',
+  throttleRateLimitRps: 10_000,
+  throttleBurstLimit: 5_000,
+  keyRateLimitRps: 10_000,
+  keyBurstLimit: 5_000,
+};
 let stack: LocalStack;
 let reference: Reference;
 let cases: FidelityCase[];
 
 beforeAll(async () => {
   [stack, reference, cases] = await Promise.all([
-    startLocalStack({ port: 0, modelPort: 0, apiKey: KEY }),
+    // Requests follow each other as fast as the model answers: no usage plan in the way.
+    startLocalStack({
+      port: 0,
+      modelPort: 0,
+      apiKey: KEY,
+      context: { stages: JSON.stringify([UNTHROTTLED_STAGE]) },
+    }),
     loadReference(),
     fidelityCases(),
   ]);

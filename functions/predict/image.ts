@@ -2,12 +2,7 @@ import sharp, { type Metadata } from 'sharp';
 import type { AllowedImageFormat } from '#shared/contract.ts';
 import { GatewayError } from '#shared/errors.ts';
 import { ALLOWED_DESCRIPTION, sniffImage } from '#shared/image-format.ts';
-import {
-  decodeRgb,
-  type EncodedInput,
-  encodeInput,
-  prepareInput,
-} from '#shared/model-input/prepare.ts';
+import { decodeRgb, type EncodedInput, prepareEncoded } from '#shared/model-input/prepare.ts';
 import type { RgbImage } from '#shared/model-input/resample.ts';
 import type { NormaliseOptions } from './config.ts';
 
@@ -109,7 +104,7 @@ export async function normaliseImage(
       { cause },
     );
   }
-  const input = await encodeInput(prepareInput(rgb, options.profile), options.profile);
+  const input = await prepareEncoded(rgb, options.profile);
 
   return {
     original: {

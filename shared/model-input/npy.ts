@@ -29,21 +29,41 @@ export class NpyFormatError extends Error {
   override readonly name = 'NpyFormatError';
 }
 
-/** Encodes float32 elements of `shape` (C order) as a version 1.0 `.npy` file. */
-export function encodeNpy(data: Float32Array, shape: readonly number[]): Buffer {
+/** An `.npy` file whose float32 data is still to be written, in place. */
+export interface NpyBuffer {
+  /** The whole file: header, then the data. */
+  readonly file: Buffer;
+  /** The data region of `file`, C order. */
+  readonly data: Float32Array;
+}
+
+/**
+ * Allocates a version 1.0 `.npy` file of float32 elements of `shape`, its
+ * header written, so the producer fills `data` directly and nothing is
+ * copied. The header is padded so that the data starts 64-byte aligned.
+ */
+export function allocateNpy(shape: readonly number[]): NpyBuffer {
   const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   const unpadded = MAGIC.length + 4 + dict.length + 1;
   const headerLength = dict.length + 1 + ((ALIGN - (unpadded % ALIGN)) % ALIGN);
-  const out = Buffer.allocUnsafe(MAGIC.length + 4 + headerLength + data.byteLength);
-  MAGIC.copy(out, 0);
-  out[6] = 1;
-  out[7] = 0;
-  out.writeUInt16LE(headerLength, 8);
-  out.write(dict.padEnd(headerLength - 1, ' '), 10, 'latin1');
-  out[10 + headerLength - 1] = 0x0a;
-  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  body.copy(out, 10 + headerLength);
-  return out;
+  const count = shape.reduce((product, n) => product * n, 1);
+  const dataStart = MAGIC.length + 4 + headerLength;
+  // Its own ArrayBuffer (not Node's pool), so the data view is aligned.
+  const file = Buffer.from(new ArrayBuffer(dataStart + count * 4));
+  MAGIC.copy(file, 0);
+  file[6] = 1;
+  file[7] = 0;
+  file.writeUInt16LE(headerLength, 8);
+  file.write(dict.padEnd(headerLength - 1, ' '), 10, 'latin1');
+  file[dataStart - 1] = 0x0a;
+  return { file, data: new Float32Array(file.buffer, file.byteOffset + dataStart, count) };
+}
+
+/** Encodes float32 elements of `shape` (C order) as a version 1.0 `.npy` file. */
+export function encodeNpy(data: Float32Array, shape: readonly number[]): Buffer {
+  const npy = allocateNpy(shape);
+  npy.data.set(data);
+  return npy.file;
 }
 
 const HEADER = /^\{\s*(.*?)\s*\}\s*$/s;

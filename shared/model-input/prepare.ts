@@ -7,7 +7,7 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import { planResize } from './geometry.ts';
-import { encodeNpy } from './npy.ts';
+import { allocateNpy, encodeNpy } from './npy.ts';
 import { type ModelInputProfile, WIRE_CONTENT_TYPES, type WireEncoding } from './profile.ts';
 import { type RgbImage, resampleRgb } from './resample.ts';
 
@@ -90,28 +90,40 @@ export async function decodeRgb(
   return { data, width: info.width, height: info.height };
 }
 
-/** Resizes decoded pixels as the profile says (fit, crop, kernel, padding). */
+type ResizeProfile = Pick<
+  ModelInputProfile,
+  'width' | 'height' | 'resize' | 'cropFraction' | 'resample' | 'background'
+>;
+
+/** The output size `profile` gives an image of `width` x `height`. */
+export function inputSize(
+  width: number,
+  height: number,
+  profile: ResizeProfile,
+): { width: number; height: number } {
+  const plan = planResize(width, height, profile);
+  return { width: plan.outWidth, height: plan.outHeight };
+}
+
+/**
+ * Resizes decoded pixels as the profile says (fit, crop, kernel, padding),
+ * into `out` when given (its length must be the output's width x height x 3).
+ */
 export function prepareInput(
   rgb: RgbImage,
-  profile: Pick<
-    ModelInputProfile,
-    'width' | 'height' | 'resize' | 'cropFraction' | 'resample' | 'background'
-  >,
+  profile: ResizeProfile,
+  out?: Float32Array,
 ): PreparedInput {
   const plan = planResize(rgb.width, rgb.height, profile);
-  const scaled = resampleRgb(
-    rgb,
-    plan.scaledWidth,
-    plan.scaledHeight,
-    profile.resample,
-    plan.window,
-  );
-  const { outWidth, outHeight } = plan;
-  if (outWidth === plan.window.width && outHeight === plan.window.height) {
-    return { pixels: scaled, width: outWidth, height: outHeight };
+  const { outWidth, outHeight, window } = plan;
+  const resample = (target?: Float32Array) =>
+    resampleRgb(rgb, plan.scaledWidth, plan.scaledHeight, profile.resample, window, target);
+  if (outWidth === window.width && outHeight === window.height) {
+    return { pixels: resample(out), width: outWidth, height: outHeight };
   }
   // `contain`: the scaled image centred on the background colour.
-  const pixels = new Float32Array(outWidth * outHeight * 3);
+  const scaled = resample();
+  const pixels = out ?? new Float32Array(outWidth * outHeight * 3);
   const fill = [1, 3, 5].map((i) => Number.parseInt(profile.background.slice(i, i + 2), 16));
   for (let p = 0; p < outWidth * outHeight; p++) {
     pixels[p * 3] = fill[0] as number;
@@ -133,6 +145,22 @@ export function toBytes(pixels: Float32Array): Buffer {
     out[i] = Math.min(255, Math.max(0, Math.round(pixels[i] as number)));
   }
   return out;
+}
+
+/**
+ * Resizes and encodes in one step: for `npy` the resampled pixels are
+ * written straight into the file's data, with no intermediate copy.
+ */
+export async function prepareEncoded(
+  rgb: RgbImage,
+  profile: ResizeProfile &
+    Pick<ModelInputProfile, 'encoding' | 'jpegQuality' | 'chromaSubsampling'>,
+): Promise<EncodedInput> {
+  if (profile.encoding !== 'npy') return encodeInput(prepareInput(rgb, profile), profile);
+  const { width, height } = inputSize(rgb.width, rgb.height, profile);
+  const npy = allocateNpy([height, width, 3]);
+  prepareInput(rgb, profile, npy.data);
+  return { body: npy.file, contentType: WIRE_CONTENT_TYPES.npy, encoding: 'npy', width, height };
 }
 
 /**
