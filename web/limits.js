@@ -33,14 +33,6 @@ export const REQUEST_BODY_BUDGET_BYTES = 4_400_000;
 /** Multipart framing per file: boundary lines and part headers, generously. */
 export const PART_OVERHEAD_BYTES = 1024;
 
-/**
- * An image whose longer side is over this many pixels is downscaled before
- * upload: the model sees 224×224 (the default model input), so a phone
- * photo at full size only costs upload time. 2048 keeps ample detail for a
- * larger configured model input and for the gateway's own cover-crop.
- */
-export const DOWNSCALE_EDGE_PX = 2048;
-
 /** JPEG quality of a downscaled upload (the gateway re-encodes at its own quality). */
 export const DOWNSCALE_JPEG_QUALITY = 0.9;
 

@@ -6,7 +6,6 @@
  */
 import {
   ACCEPTED_TYPES,
-  DOWNSCALE_EDGE_PX,
   MAX_FILE_BYTES,
   MAX_INPUT_PIXELS,
   PART_OVERHEAD_BYTES,
@@ -93,10 +92,12 @@ export function allowances(sizes, budget = REQUEST_BODY_BUDGET_BYTES) {
  */
 
 /**
- * Whether an image must be downscaled before upload, and to what size:
- * when its file is over its allowance (the gateway would refuse it), its
- * pixels are over the gateway's limit, or its longer side is far larger
- * than the model needs. Returns null to send the file as it is.
+ * Whether an image must be downscaled before upload, and to what size: only
+ * when the gateway would refuse it as it is (its file over its allowance,
+ * its pixels over the gateway's limit). A file that fits is always sent
+ * untouched: the model's reference pipeline resamples the original frame,
+ * and a copy resized here would make the model answer about other pixels.
+ * Returns null to send the file as it is.
  * @param {{ width: number, height: number, bytes: number }} image
  * @param {number} allowance bytes this file may take
  * @returns {Downscale | null}
@@ -104,7 +105,6 @@ export function allowances(sizes, budget = REQUEST_BODY_BUDGET_BYTES) {
 export function downscaleTarget(image, allowance) {
   const { width, height, bytes } = image;
   const pixels = width * height;
-  const longer = Math.max(width, height);
   /** @type {string[]} */
   const reasons = [];
   if (bytes > allowance) {
@@ -115,11 +115,10 @@ export function downscaleTarget(image, allowance) {
       `${(pixels / 1e6).toFixed(1)} MP is over the gateway's ${MAX_INPUT_PIXELS / 1e6} MP limit`,
     );
   }
-  if (longer > DOWNSCALE_EDGE_PX) {
-    reasons.push(`${width}×${height} px is far larger than the model needs`);
-  }
   if (reasons.length === 0) return null;
-  const scale = Math.min(1, DOWNSCALE_EDGE_PX / longer, Math.sqrt(MAX_INPUT_PIXELS / pixels));
+  // Re-encoded at the same size when only the bytes are over (smallerSize
+  // shrinks further only if that is not enough); within the pixel limit otherwise.
+  const scale = Math.min(1, Math.sqrt(MAX_INPUT_PIXELS / pixels));
   return {
     width: Math.max(1, Math.round(width * scale)),
     height: Math.max(1, Math.round(height * scale)),

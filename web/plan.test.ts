@@ -127,11 +127,9 @@ describe('allowances', () => {
 });
 
 describe('downscaleTarget', () => {
-  const edge = limits.DOWNSCALE_EDGE_PX;
-
-  it('sends an image as it is up to the allowance and the edge, inclusive', () => {
-    expect(downscaleTarget({ width: edge, height: 1000, bytes: 4000 }, 4000)).toBeNull();
-    expect(downscaleTarget({ width: 1000, height: edge, bytes: 1 }, 4000)).toBeNull();
+  it('sends an image that fits as it is, however large its frame', () => {
+    expect(downscaleTarget({ width: 6000, height: 4000, bytes: 4000 }, 4000)).toBeNull();
+    expect(downscaleTarget({ width: 8000, height: 5000, bytes: 1 }, 4000)).toBeNull();
   });
 
   it('one byte over the allowance: re-encoded at the same size', () => {
@@ -142,21 +140,22 @@ describe('downscaleTarget', () => {
     });
   });
 
-  it('one pixel over the edge: the longer side becomes the edge', () => {
-    expect(downscaleTarget({ width: edge + 1, height: 1000, bytes: 1 }, 4000)).toEqual({
-      width: edge,
-      height: Math.round((1000 * edge) / (edge + 1)),
-      reason: `${edge + 1}×1000 px is far larger than the model needs`,
-    });
+  it('one pixel over the gateway limit: scaled to fit within it', () => {
+    const target = downscaleTarget({ width: 8001, height: 5000, bytes: 1 }, 4000);
+    expect(target?.reason).toBe("40.0 MP is over the gateway's 40 MP limit");
+    expect((target?.width ?? 0) * (target?.height ?? 0)).toBeLessThanOrEqual(
+      limits.MAX_INPUT_PIXELS,
+    );
+    expect(target?.width).toBe(8000);
   });
 
-  it('a 45 MP image names the pixel limit and ends within the edge', () => {
+  it('a 45 MP image names the pixel limit and ends within it', () => {
     const target = downscaleTarget({ width: 9000, height: 5000, bytes: 50_000 }, 4_000_000);
+    const scale = Math.sqrt(40_000_000 / 45_000_000);
     expect(target).toEqual({
-      width: edge,
-      height: Math.round((5000 * edge) / 9000),
-      reason:
-        "45.0 MP is over the gateway's 40 MP limit; 9000×5000 px is far larger than the model needs",
+      width: Math.round(9000 * scale),
+      height: Math.round(5000 * scale),
+      reason: "45.0 MP is over the gateway's 40 MP limit",
     });
   });
 });
