@@ -30,6 +30,7 @@ describe('parseClassifierConfig', () => {
         resize: 'fill',
         cropFraction: 1,
         resample: 'bilinear',
+        shrinkOnLoad: false,
         background: '#ffffff',
         name: undefined,
       },

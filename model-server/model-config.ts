@@ -38,7 +38,7 @@ export const INPUT_RESIZES = ['fill', 'cover', 'contain'] as const satisfies rea
 export type InputResize = (typeof INPUT_RESIZES)[number];
 
 /** The profile's fields that say how an image becomes the model's pixels. */
-type ImageFields = 'width' | 'height' | 'cropFraction' | 'resample' | 'background';
+type ImageFields = 'width' | 'height' | 'cropFraction' | 'resample' | 'shrinkOnLoad' | 'background';
 
 /** The profile's fields that only say how the gateway sends them: checked, then ignored. */
 const WIRE_FIELDS = ['encoding', 'jpegQuality', 'chromaSubsampling'] as const;
@@ -215,6 +215,7 @@ export function parseClassifierConfig(json: unknown, file: string): ClassifierCo
     resize: inputRead.resize(input),
     cropFraction: inputRead.profileField(input, 'cropFraction'),
     resample: inputRead.profileField(input, 'resample'),
+    shrinkOnLoad: inputRead.profileField(input, 'shrinkOnLoad'),
     background: inputRead.profileField(input, 'background'),
     layout: inputRead.oneOf(input, 'layout', LAYOUTS, 'NHWC'),
     channelOrder: inputRead.oneOf(input, 'channelOrder', CHANNEL_ORDERS, 'RGB'),

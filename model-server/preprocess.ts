@@ -129,6 +129,7 @@ export async function prepareImage(
     rgb = await decodeRgb(
       sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS }),
       spec.background,
+      spec.shrinkOnLoad ? spec : undefined,
     );
   } catch (cause) {
     throw new InvocationError('badInput', `${name} cannot be decoded (corrupt or truncated).`, {

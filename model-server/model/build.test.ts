@@ -57,6 +57,7 @@ describe('buildNsfwjsModel', () => {
         resize: 'fill',
         cropFraction: 1,
         resample: 'bilinear-align-corners',
+        shrinkOnLoad: false,
         background: '#ffffff',
       },
       output: { name: 'probabilities', activation: 'none', topK: 5 },
