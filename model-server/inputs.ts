@@ -7,7 +7,7 @@
  * - `application/x-npy`: RGB pixels at the model's input size, one image or a batch.
  */
 
-import { IMAGE_FIELD } from '#shared/contract.ts';
+import { ALLOWED_IMAGE_FORMATS, IMAGE_FIELD } from '#shared/contract.ts';
 import { isGatewayError } from '#shared/errors.ts';
 import { NPY_CONTENT_TYPE } from '#shared/model-input/npy.ts';
 import { parseMultipart } from '#shared/multipart.ts';
@@ -15,11 +15,13 @@ import { multipartBoundary } from '#shared/multipart-boundary.ts';
 import { InvocationError } from './errors.ts';
 import { type InputSize, type PixelImage, readNpyImages } from './npy-input.ts';
 
-/** Content types whose body is one image. */
+/**
+ * Content types whose body is one image: each allowed format's own type,
+ * and SageMaker's generic `application/x-image`. The format itself is read
+ * from the bytes, whatever the type says.
+ */
 export const IMAGE_CONTENT_TYPES = [
-  'image/jpeg',
-  'image/png',
-  'image/webp',
+  ...ALLOWED_IMAGE_FORMATS.map((format) => `image/${format}` as const),
   'application/x-image',
 ] as const;
 

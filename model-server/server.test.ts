@@ -73,6 +73,7 @@ describe('a loaded server (local mode)', () => {
 
   it.each([
     { how: 'as application/x-image', body: () => ({ body: avif, type: 'application/x-image' }) },
+    { how: 'as image/avif, its own type', body: () => ({ body: avif, type: 'image/avif' }) },
     {
       how: 'in a multipart form',
       body: () => {
@@ -127,7 +128,7 @@ describe('a loaded server (local mode)', () => {
       body: 'a,b',
       status: 415,
       message:
-        'Content-Type "text/csv" is not supported; send one of image/jpeg, image/png, image/webp, application/x-image, multipart/form-data, application/json, application/x-npy (images in the field "image").',
+        'Content-Type "text/csv" is not supported; send one of image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff, application/x-image, multipart/form-data, application/json, application/x-npy (images in the field "image").',
     },
     {
       what: 'an empty image body',

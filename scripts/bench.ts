@@ -214,10 +214,9 @@ async function memoryChild(what: 'handler' | 'bare'): Promise<void> {
   globalThis.gc?.();
   const sampler = await sampleRss();
   const baseline = process.memoryUsage.rss();
-  const status =
-    what === 'handler'
-      ? (await handler(event, lambdaContext(30_000))).statusCode
-      : (await bare(event), 200);
+  let status = 200;
+  if (what === 'handler') status = (await handler(event, lambdaContext(30_000))).statusCode;
+  else await bare(event);
   const peak = await sampler.stop();
   console.log(JSON.stringify({ status, upload: bytes.length, extra: peak - baseline }));
 }

@@ -125,7 +125,12 @@ describe('loadConfig', () => {
     {
       env: { ...base, MODEL_INPUT_PROFILE: '{"width": 224, "height": 224, "mean": [0.5]}' },
       message:
-        'Environment variable MODEL_INPUT_PROFILE must be a profile with only name, width, height, resize, cropFraction, resample, shrinkOnLoad, background, encoding, jpegQuality, chromaSubsampling, but received "{\\"width\\": 224, \\"height\\": 224, \\"mean\\": [0.5]}"',
+        'Environment variable MODEL_INPUT_PROFILE must be a profile without mean (its fields are name, width, height, resize, cropFraction, resample, shrinkOnLoad, background, encoding, jpegQuality, chromaSubsampling), but received "{\\"width\\": 224, \\"height\\": 224, \\"mean\\": [0.5]}"',
+    },
+    {
+      env: { ...base, MODEL_INPUT_WIDTH_PX: '1024', MODEL_INPUT_HEIGHT_PX: '1024' },
+      message:
+        'Environment variable MODEL_INPUT_ENCODING must be png or jpeg for a 1024x1024 input (its npy tensor is 12583040 bytes, over SageMaker\'s 6291456-byte request), but received "npy"',
     },
     {
       env: { ...base, MODEL_INPUT_CROP_FRACTION: '1.5' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '#shared/errors.ts';
-import { buildMultipart, eventFor, loadEvent } from '../../fixtures/index.ts';
+import { buildMultipart, eventFor, loadEvent, loadImage } from '../../fixtures/index.ts';
 import { handlerHarness } from '../../testing/handler-harness.ts';
 import {
   imagePart,
@@ -101,6 +101,20 @@ describe('every status in the error table', () => {
       event: () => eventFor(Buffer.from('{}'), 'application/json'),
       code: 'UNSUPPORTED_CONTENT_TYPE',
       detail: 'The request Content-Type is "application/json"; send multipart/form-data.',
+    },
+    {
+      what: 'a raw JPEG body as text (octet-stream is not a binary media type)',
+      event: () => {
+        // As API Gateway delivers a type outside binaryMediaTypes: UTF-8 text.
+        const text = loadImage('small.jpg').toString('utf8');
+        return {
+          ...eventFor(Buffer.from(text), 'application/octet-stream'),
+          isBase64Encoded: false,
+          body: text,
+        };
+      },
+      code: 'UNSUPPORTED_CONTENT_TYPE',
+      detail: 'The request Content-Type is "application/octet-stream"; send multipart/form-data.',
     },
     {
       what: 'HEIC bytes',

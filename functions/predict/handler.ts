@@ -74,9 +74,11 @@ export function createHandler(setup: () => Runtime): PredictHandler {
 
       // Parse: everything is checked before any image work or model call.
       let mark = performance.now();
+      // The media type first: a body of another type is refused for what it
+      // is (415), not for the bytes API Gateway mangled because of it.
+      const boundary = multipartBoundary(eventHeader(event, 'content-type'));
       const body = decodeBody(event);
       bytesIn = body.length;
-      const boundary = multipartBoundary(eventHeader(event, 'content-type'));
       const upload = await parseMultipart(body, boundary, config.limits);
       images = upload.images.length;
       const customAttributes = buildCustomAttributes(

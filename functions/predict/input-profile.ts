@@ -1,6 +1,7 @@
 import type { Settings } from '#shared/config-kit.ts';
 import {
   checkProfileField,
+  checkProfileFits,
   type ModelInputProfile,
   PROFILE_FIELDS,
   type ProfileField,
@@ -124,5 +125,8 @@ export function loadInputSettings(read: Settings): InputSettings {
     // A built-in profile with any field changed is no longer that profile.
     name: changed || encoding !== base.encoding ? `${base.name} (modified)` : base.name,
   });
+  checkProfileFits(profile, (_, expected, received) =>
+    read.fail(ENV.modelInputEncoding, received, expected),
+  );
   return { profile, endpointContentType };
 }

@@ -29,6 +29,20 @@ export class NpyFormatError extends Error {
   override readonly name = 'NpyFormatError';
 }
 
+function layout(shape: readonly number[]) {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const unpadded = MAGIC.length + 4 + dict.length + 1;
+  const headerLength = dict.length + 1 + ((ALIGN - (unpadded % ALIGN)) % ALIGN);
+  const count = shape.reduce((product, n) => product * n, 1);
+  return { dict, headerLength, dataStart: MAGIC.length + 4 + headerLength, count };
+}
+
+/** The size in bytes of the float32 `.npy` file of `shape` that encodeNpy writes. */
+export function npyFileBytes(shape: readonly number[]): number {
+  const { dataStart, count } = layout(shape);
+  return dataStart + count * 4;
+}
+
 /** An `.npy` file whose float32 data is still to be written, in place. */
 export interface NpyBuffer {
   /** The whole file: header, then the data. */
@@ -43,11 +57,7 @@ export interface NpyBuffer {
  * copied. The header is padded so that the data starts 64-byte aligned.
  */
 export function allocateNpy(shape: readonly number[]): NpyBuffer {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const unpadded = MAGIC.length + 4 + dict.length + 1;
-  const headerLength = dict.length + 1 + ((ALIGN - (unpadded % ALIGN)) % ALIGN);
-  const count = shape.reduce((product, n) => product * n, 1);
-  const dataStart = MAGIC.length + 4 + headerLength;
+  const { dict, headerLength, dataStart, count } = layout(shape);
   // Its own ArrayBuffer (not Node's pool), so the data view is aligned.
   const file = Buffer.from(new ArrayBuffer(dataStart + count * 4));
   MAGIC.copy(file, 0);

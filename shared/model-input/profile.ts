@@ -7,6 +7,8 @@
  * and neither can drift from the model's reference pipeline: training/serving
  * skew is a bug, not a tuning matter.
  */
+import { SAGEMAKER_MAX_BODY_BYTES } from '../aws-facts.ts';
+import { npyFileBytes } from './npy.ts';
 
 /**
  * How the image is brought to `width` x `height` (sharp's names):
@@ -238,7 +240,27 @@ export function parseProfile(
         : given;
     profile[field] = checkProfileField(field, value, fail);
   }
-  return Object.freeze(profile as unknown as ModelInputProfile);
+  const parsed = Object.freeze(profile as unknown as ModelInputProfile);
+  checkProfileFits(parsed, fail);
+  return parsed;
+}
+
+/**
+ * Checks what no single field can: an `npy` input must fit in one
+ * InvokeEndpoint request (a float32 tensor is width x height x 12 bytes, so
+ * at most about 724 x 724 in 6 MB). Image encodings compress, so only the
+ * endpoint can tell whether theirs fit.
+ */
+export function checkProfileFits(profile: ModelInputProfile, fail: ProfileFail): void {
+  if (profile.encoding !== 'npy') return;
+  const bytes = npyFileBytes([profile.height, profile.width, 3]);
+  if (bytes > SAGEMAKER_MAX_BODY_BYTES) {
+    fail(
+      'encoding',
+      `png or jpeg for a ${profile.width}x${profile.height} input (its npy tensor is ${bytes} bytes, over SageMaker's ${SAGEMAKER_MAX_BODY_BYTES}-byte request)`,
+      profile.encoding,
+    );
+  }
 }
 
 /** The field names a profile's JSON may hold. */
@@ -280,7 +302,11 @@ export function profileFromSetting(
     (key) => key !== 'name' && !(FIELDS as readonly string[]).includes(key),
   );
   if (unknown.length > 0) {
-    fail(undefined, `a profile with only name, ${FIELDS.join(', ')}`, value);
+    fail(
+      undefined,
+      `a profile without ${unknown.join(', ')} (its fields are name, ${FIELDS.join(', ')})`,
+      value,
+    );
   }
   const name = typeof record.name === 'string' && record.name !== '' ? record.name : 'custom';
   return parseProfile(record, name, fail);

@@ -29,6 +29,7 @@ const SIZES = [
   { what: 'a tiny image up to 224', from: [37, 23], to: [224, 224] },
   { what: 'a strip to a small box', from: [1000, 3], to: [7, 5] },
   { what: 'one pixel wide', from: [1, 9], to: [4, 4] },
+  { what: 'a very tall strip', from: [1, 100_000], to: [3, 224] },
 ] as const;
 
 describe('resampleRgb against TensorFlow.js', () => {

@@ -138,19 +138,24 @@ export function resampleRgb(
   const down = taps(kernel, source.height, scaledHeight);
 
   // Horizontal pass, only over the source rows the vertical pass reads.
-  const rowOf = new Int32Array(source.height).fill(-1);
-  let rows = 0;
-  for (let y = window.top; y < window.top + outHeight; y++) {
-    for (let k = 0; k < (down.count[y] as number); k++) {
-      const row = (down.start[y] as number) + k;
-      if (rowOf[row] === -1) rowOf[row] = rows++;
+  // Each output row reads a run of consecutive source rows, and the runs
+  // start in order, so the rows read form a sorted list built in one sweep
+  // (no array as tall as the source: a 1 x 40,000,000 image is valid).
+  const rowsRead: number[] = [];
+  const firstSlot = new Int32Array(outHeight);
+  for (let y = 0; y < outHeight; y++) {
+    const start = down.start[window.top + y] as number;
+    const last = rowsRead.length === 0 ? -1 : (rowsRead[rowsRead.length - 1] as number);
+    // The rows from `start` to `last` are the list's tail, already there.
+    firstSlot[y] = start > last ? rowsRead.length : rowsRead.length - 1 - (last - start);
+    for (let k = 0; k < (down.count[window.top + y] as number); k++) {
+      if (start + k > last) rowsRead.push(start + k);
     }
   }
   const line = outWidth * 3;
-  const horizontal = scratch(rows * line);
-  for (let row = 0; row < source.height; row++) {
-    const slot = rowOf[row] as number;
-    if (slot === -1) continue;
+  const horizontal = scratch(rowsRead.length * line);
+  for (let slot = 0; slot < rowsRead.length; slot++) {
+    const row = rowsRead[slot] as number;
     const base = row * stride * 3;
     const target = slot * line;
     for (let x = 0; x < outWidth; x++) {
@@ -179,13 +184,12 @@ export function resampleRgb(
   const column = new Float64Array(line);
   for (let y = 0; y < outHeight; y++) {
     const sy = window.top + y;
-    const first = down.start[sy] as number;
     const n = down.count[sy] as number;
     const w0 = sy * down.maxTaps;
     column.fill(0);
     for (let k = 0; k < n; k++) {
       const w = down.weights[w0 + k] as number;
-      const from = (rowOf[first + k] as number) * line;
+      const from = ((firstSlot[y] as number) + k) * line;
       for (let i = 0; i < line; i++)
         column[i] = (column[i] as number) + w * (horizontal[from + i] as number);
     }
