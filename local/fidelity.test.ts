@@ -8,7 +8,12 @@
  * `/predict`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FidelityCase, fidelityCases } from '../testing/fidelity-cases.ts';
+import {
+  type FidelityCase,
+  fidelityCases,
+  predictViaGateway,
+  UNTHROTTLED_CONTEXT,
+} from '../testing/fidelity-cases.ts';
 import {
   loadReference,
   maxDifference,
@@ -25,13 +30,6 @@ const REFERENCE_TOLERANCE = 0.02;
 const ROUTES_TOLERANCE = 0.005;
 
 const KEY = 'local-fidelity-test-key-0001';
-const UNTHROTTLED_STAGE = {
-  stageName: 'dev',
-  throttleRateLimitRps: 10_000,
-  throttleBurstLimit: 5_000,
-  keyRateLimitRps: 10_000,
-  keyBurstLimit: 5_000,
-};
 let stack: LocalStack;
 let reference: Reference;
 let cases: FidelityCase[];
@@ -43,7 +41,7 @@ beforeAll(async () => {
       port: 0,
       modelPort: 0,
       apiKey: KEY,
-      context: { stages: JSON.stringify([UNTHROTTLED_STAGE]) },
+      context: UNTHROTTLED_CONTEXT,
     }),
     loadReference(),
     fidelityCases(),
@@ -57,16 +55,7 @@ afterAll(async () => {
 type Predictions = Array<{ label: string; score: number }>;
 
 async function viaPredict(image: FidelityCase): Promise<Scores> {
-  const form = new FormData();
-  form.append('image', new Blob([image.bytes]), image.name);
-  const response = await fetch(`${stack.url}/dev/predict`, {
-    method: 'POST',
-    body: form,
-    headers: { 'x-api-key': KEY },
-  });
-  const body = (await response.json()) as { results?: Array<{ predictions: Predictions }> };
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return scoresOf(body.results?.[0]?.predictions ?? []);
+  return scoresOf((await predictViaGateway(stack.url, KEY, image)).predictions);
 }
 
 async function viaInvocations(image: FidelityCase): Promise<Scores> {

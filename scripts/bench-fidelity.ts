@@ -11,7 +11,11 @@
  */
 import './quiet.ts';
 import { startLocalStack } from '../local/stack.ts';
-import { fidelityCases } from '../testing/fidelity-cases.ts';
+import {
+  fidelityCases,
+  predictViaGateway,
+  UNTHROTTLED_CONTEXT,
+} from '../testing/fidelity-cases.ts';
 import {
   loadReference,
   maxDifference,
@@ -23,13 +27,6 @@ import {
 const KEY = 'bench-fidelity-key-000000001';
 const TARGET = 0.02;
 const REPEATS = 3;
-const UNTHROTTLED_STAGE = {
-  stageName: 'dev',
-  throttleRateLimitRps: 10_000,
-  throttleBurstLimit: 5_000,
-  keyRateLimitRps: 10_000,
-  keyBurstLimit: 5_000,
-};
 
 interface Row {
   readonly diff: number;
@@ -58,7 +55,7 @@ async function measure(functionEnv: Record<string, string>): Promise<Row[]> {
     apiKey: KEY,
     functionEnv,
     // The measurement, not the usage plan, sets the pace.
-    context: { stages: JSON.stringify([UNTHROTTLED_STAGE]) },
+    context: UNTHROTTLED_CONTEXT,
   });
   try {
     const rows: Row[] = [];
@@ -66,22 +63,9 @@ async function measure(functionEnv: Record<string, string>): Promise<Row[]> {
       const times: number[] = [];
       let scores: Scores | undefined;
       for (let i = 0; i < REPEATS; i++) {
-        const form = new FormData();
-        form.append('image', new Blob([image.bytes]), image.name);
-        const response = await fetch(`${stack.url}/dev/predict`, {
-          method: 'POST',
-          body: form,
-          headers: { 'x-api-key': KEY },
-        });
-        const body = (await response.json()) as {
-          results?: Array<{ predictions: Array<{ label: string; score: number }> }>;
-          timingsMs?: { normalise: number };
-        };
-        if (response.status !== 200) {
-          throw new Error(`${image.name}: ${response.status} ${JSON.stringify(body)}`);
-        }
-        scores = scoresOf(body.results?.[0]?.predictions ?? []);
-        times.push(body.timingsMs?.normalise ?? Number.NaN);
+        const answer = await predictViaGateway(stack.url, KEY, image);
+        scores = scoresOf(answer.predictions);
+        times.push(answer.normaliseMs);
       }
       const want = expected[index] as Scores;
       rows.push({

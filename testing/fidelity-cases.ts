@@ -70,3 +70,54 @@ export async function fidelityCases(): Promise<FidelityCase[]> {
   ];
   return [...photos, ...variants];
 }
+
+/**
+ * CDK context for a local stack whose `dev` stage no usage plan slows down:
+ * measurements send requests as fast as the model answers.
+ */
+export const UNTHROTTLED_CONTEXT = {
+  stages: JSON.stringify([
+    {
+      stageName: 'dev',
+      throttleRateLimitRps: 10_000,
+      throttleBurstLimit: 5_000,
+      keyRateLimitRps: 10_000,
+      keyBurstLimit: 5_000,
+    },
+  ]),
+} as const;
+
+export interface PredictAnswer {
+  readonly predictions: ReadonlyArray<{ label: string; score: number }>;
+  /** The handler's own normalisation time for the image (`timingsMs.normalise`). */
+  readonly normaliseMs: number;
+}
+
+/**
+ * Uploads one case to `POST {baseUrl}/dev/predict` as a browser form would.
+ * @throws Error with the status and body when the answer is not 200
+ */
+export async function predictViaGateway(
+  baseUrl: string,
+  apiKey: string,
+  image: FidelityCase,
+): Promise<PredictAnswer> {
+  const form = new FormData();
+  form.append('image', new Blob([image.bytes]), image.name);
+  const response = await fetch(`${baseUrl}/dev/predict`, {
+    method: 'POST',
+    body: form,
+    headers: { 'x-api-key': apiKey },
+  });
+  const body = (await response.json()) as {
+    results?: Array<{ predictions: Array<{ label: string; score: number }> }>;
+    timingsMs?: { normalise: number };
+  };
+  if (response.status !== 200) {
+    throw new Error(`${image.name}: ${response.status} ${JSON.stringify(body)}`);
+  }
+  return {
+    predictions: body.results?.[0]?.predictions ?? [],
+    normaliseMs: body.timingsMs?.normalise ?? Number.NaN,
+  };
+}
