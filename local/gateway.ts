@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   API_GATEWAY_MAX_REQUEST_BYTES,
 } from '#shared/aws-facts.ts';
-import { invokeAwsIntegration } from './aws-integration.ts';
+import { AwsIntegration } from './aws-integration.ts';
 import type { ApiModel, LambdaFunction } from './emulation/api-model.ts';
+import { extendedRequestIdOf, requestTimeClf, traceIdOf } from './emulation/event.ts';
 import { gatewayReply, payloadTooLargeReply } from './emulation/gateway-responses.ts';
 import { mockReply } from './emulation/integration-response.ts';
 import {
@@ -15,7 +16,12 @@ import {
   type Reply,
   responseHeaders,
 } from './emulation/reply.ts';
-import { type RequestScope, type RouteScope, routeScope } from './emulation/request-scope.ts';
+import {
+  methodRequestParams,
+  type RequestScope,
+  type RouteScope,
+  routeScope,
+} from './emulation/request-scope.ts';
 import { findRoute, splitStagePath, validateRequestParameters } from './emulation/routing.ts';
 import type { Clock } from './emulation/throttle.ts';
 import { UsagePlans } from './emulation/usage-plans.ts';
@@ -89,8 +95,15 @@ export function createGateway(options: GatewayOptions): Server {
     handlerFor: options.handlerFor,
     binaryMediaTypes: model.binaryMediaTypes,
     integrationTimeoutMs,
+    access: model.access,
   });
-  const awsOptions = { sagemakerUrl: options.sagemakerUrl, integrationTimeoutMs };
+  const aws = new AwsIntegration({
+    sagemakerUrl: options.sagemakerUrl,
+    integrationTimeoutMs,
+    binaryMediaTypes: model.binaryMediaTypes,
+    access: model.access,
+  });
+  const { identity } = model.access;
   const serveStatic = staticFiles(options.staticDir);
 
   /** The one place a fault becomes a response: the stack's gateway response for it. */
@@ -108,9 +121,16 @@ export function createGateway(options: GatewayOptions): Server {
       case 'AWS_PROXY':
         return lambdaProxy.invoke(integration, scope, body);
       case 'AWS':
-        return invokeAwsIntegration(integration, scope, body, awsOptions);
+        return aws.invoke(integration, scope, body);
       case 'MOCK':
-        return mockReply(integration.responses, scope.mapping, scope.header);
+        return mockReply(integration.responses, scope.mapping, scope.header, {
+          requestTemplates: integration.requestTemplates,
+          contentHandling: integration.contentHandling,
+          contentType: scope.header('content-type'),
+          accept: scope.header('accept'),
+          binaryMediaTypes: model.binaryMediaTypes,
+          input: () => ({ params: methodRequestParams(scope) }),
+        });
     }
   }
 
@@ -119,6 +139,11 @@ export function createGateway(options: GatewayOptions): Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const { stageName, resourcePath } = splitStagePath(url.pathname);
+    const stage = stages.get(stageName);
+    const requestTime = clock();
+    // API Gateway's own ids: x-amz-apigw-id (11 bytes) and an X-Ray trace id (12).
+    const ids = randomBytes(23);
+    const domainName = (req.headers.host ?? '').replace(/:\d+$/, '');
     const request: RequestScope = {
       method,
       url,
@@ -127,9 +152,11 @@ export function createGateway(options: GatewayOptions): Server {
         const value = req.headers[name.toLowerCase()];
         return Array.isArray(value) ? value.join(',') : value;
       },
-      requestTime: clock(),
+      requestTime,
+      traceId: traceIdOf(requestTime, ids.subarray(11)),
       mapping: {
         requestId: randomUUID(),
+        extendedRequestId: extendedRequestIdOf(ids),
         stage: stageName,
         resourcePath,
         httpMethod: method,
@@ -137,9 +164,16 @@ export function createGateway(options: GatewayOptions): Server {
         apiKeyId: '',
         errorMessage: '',
         errorResponseType: '',
+        requestTime: requestTimeClf(requestTime),
+        requestTimeEpoch: requestTime,
+        domainName,
+        domainPrefix: domainName.split('.')[0] ?? '',
+        accountId: identity.accountId,
+        apiId: identity.apiId,
+        userAgent: req.headers['user-agent'] ?? '',
+        stageVariables: stage?.variables,
       },
     };
-    const stage = stages.get(stageName);
     let routeLabel = `${method} ${url.pathname}`;
 
     if (
@@ -178,7 +212,13 @@ export function createGateway(options: GatewayOptions): Server {
     }
 
     const { requestId, apiKeyId } = scope.mapping;
-    res.writeHead(reply.status, responseHeaders(reply, requestId));
+    res.writeHead(
+      reply.status,
+      responseHeaders(reply, requestId, {
+        extendedRequestId: request.mapping.extendedRequestId ?? '',
+        traceId: request.header('x-amzn-trace-id') ?? request.traceId,
+      }),
+    );
     res.end(reply.body);
     options.accessLog?.(
       JSON.stringify({
@@ -193,10 +233,12 @@ export function createGateway(options: GatewayOptions): Server {
     );
   }
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ message: 'Internal server error' }));
     });
   });
+  server.on('close', () => aws.close());
+  return server;
 }

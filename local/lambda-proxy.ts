@@ -1,15 +1,18 @@
 /**
- * The Lambda proxy integration (AWS_PROXY): the v1 event built from the
- * request, the template's function run in-process with its own timeout
- * racing API Gateway's integration timeout, and its result translated the
- * way API Gateway does.
+ * The Lambda proxy integration (AWS_PROXY): the function's resource policy
+ * (or the integration's role) checked for the stage, method and path, the
+ * v1 event built from the request, the template's function run in-process
+ * with its own timeout racing API Gateway's integration timeout, and its
+ * result translated the way API Gateway does.
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { LAMBDA_MAX_EVENT_BYTES } from '#shared/aws-facts.ts';
 import type { Integration, LambdaFunction } from './emulation/api-model.ts';
+import { executeApiArn, lambdaFunctionArn } from './emulation/aws-identity.ts';
 import { buildProxyEvent, eventBytes } from './emulation/event.ts';
 import { lambdaContext } from './emulation/lambda-context.ts';
+import { type AccessModel, resourcePolicyAllows, roleAllows } from './emulation/permissions.ts';
 import type { Fault, Outcome } from './emulation/reply.ts';
 import type { RouteScope } from './emulation/request-scope.ts';
 import { translateResult } from './emulation/result.ts';
@@ -27,9 +30,16 @@ export interface LambdaProxyOptions {
   readonly binaryMediaTypes: readonly string[];
   /** API Gateway's integration timeout, in milliseconds. */
   readonly integrationTimeoutMs: number;
+  /** The template's Lambda permissions and roles. */
+  readonly access: AccessModel;
 }
 
 const DEFAULT_5XX: Fault = { fault: 'DEFAULT_5XX' };
+// "Execution failed due to configuration error: Invalid permissions on Lambda
+// function": 500 Internal server error. Source: AWS Knowledge Center, "How do
+// I resolve 'Invalid permissions on Lambda function' errors from API Gateway
+// REST APIs?"
+const NOT_PERMITTED: Fault = { fault: 'API_CONFIGURATION_ERROR' };
 const TOO_LARGE: Fault = { fault: 'REQUEST_TOO_LARGE' };
 const TIMED_OUT: Fault = { fault: 'INTEGRATION_TIMEOUT' };
 
@@ -42,14 +52,48 @@ type Settled =
 export class LambdaProxyIntegration {
   private readonly options: LambdaProxyOptions;
   private readonly handlers = new Map<string, LambdaHandler>();
+  /** Permission verdicts by function, stage, method and path: the template does not change. */
+  private readonly permitted = new Map<string, boolean>();
 
   constructor(options: LambdaProxyOptions) {
     this.options = options;
   }
 
   /**
+   * Whether API Gateway may invoke the function for this stage, method and
+   * path: a Lambda permission for apigateway.amazonaws.com whose SourceArn
+   * matches the call's execute-api ARN, or the integration's role allowed
+   * `lambda:InvokeFunction` on it.
+   */
+  mayInvoke(integration: Extract<Integration, { type: 'AWS_PROXY' }>, scope: RouteScope): boolean {
+    const key = `${integration.functionId} ${scope.stage.name} ${scope.method} ${scope.route.path}`;
+    let verdict = this.permitted.get(key);
+    if (verdict === undefined) {
+      const { access } = this.options;
+      const sourceArn = executeApiArn(
+        access.identity,
+        scope.stage.name,
+        scope.method,
+        scope.route.path,
+      );
+      verdict =
+        resourcePolicyAllows(access, integration.functionId, sourceArn) ||
+        (integration.credentials !== undefined &&
+          roleAllows(
+            access,
+            integration.credentials,
+            'lambda:InvokeFunction',
+            lambdaFunctionArn(access.identity, integration.functionId),
+          ) === 'allow');
+      this.permitted.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  /**
    * The response for one request, or the fault API Gateway makes:
-   * REQUEST_TOO_LARGE for an event over Lambda's limit, INTEGRATION_TIMEOUT
+   * API_CONFIGURATION_ERROR (500) when the template does not let API Gateway
+   * invoke the function, REQUEST_TOO_LARGE for an event over Lambda's limit, INTEGRATION_TIMEOUT
    * (504) when the integration timeout comes first, DEFAULT_5XX (502) for a
    * function that throws, outlives its own timeout or returns an invalid result.
    */
@@ -60,7 +104,9 @@ export class LambdaProxyIntegration {
   ): Promise<Outcome> {
     const fn = this.options.functions.get(integration.functionId);
     if (fn === undefined) return DEFAULT_5XX;
+    if (!this.mayInvoke(integration, scope)) return NOT_PERMITTED;
     const { stage, route, mapping } = scope;
+    const { identity } = this.options.access;
     const event = buildProxyEvent(
       {
         method: scope.method,
@@ -79,6 +125,11 @@ export class LambdaProxyIntegration {
         apiKey: scope.apiKey,
         apiKeyId: scope.apiKey === null ? null : mapping.apiKeyId,
         binaryMediaTypes: this.options.binaryMediaTypes,
+        accountId: identity.accountId,
+        apiId: identity.apiId,
+        region: identity.region,
+        extendedRequestId: mapping.extendedRequestId,
+        traceId: scope.traceId,
       },
     );
     if (eventBytes(event) > LAMBDA_MAX_EVENT_BYTES) return TOO_LARGE;

@@ -19,6 +19,8 @@ beforeAll(async () => {
     port: 0,
     modelPort: 0,
     apiKey: KEY,
+    // The 504 case slows the model with a fault-latency-ms form field.
+    localFaults: true,
     // A 2 s budget for the model, so a slowed model meets the deadline quickly.
     functionEnv: { DEADLINE_MARGIN_MS: String(23_000) },
     accessLog: (line) => accessLog.push(line),
@@ -254,7 +256,9 @@ describe('the local gateway against other backends', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         res.writeHead(200, {
-          'Content-Type': 'application/octet-stream',
+          // The request's own type: a binary media type comes back as bytes
+          // only when it is one and the client accepts it first (issue 12).
+          'Content-Type': req.headers['content-type'] ?? 'application/octet-stream',
           'X-Amzn-Invoked-Production-Variant': 'Echo',
         });
         res.end(Buffer.concat(chunks));
@@ -286,7 +290,7 @@ describe('the local gateway against other backends', () => {
       const response = await fetch(`${url}/dev/invocations`, {
         method: 'POST',
         body: bytes,
-        headers: { 'x-api-key': KEY, 'Content-Type': 'image/png' },
+        headers: { 'x-api-key': KEY, 'Content-Type': 'image/png', Accept: 'image/png' },
       });
       expect(response.status).toBe(200);
       const echoed = Buffer.from(await response.arrayBuffer());

@@ -27,6 +27,13 @@ export interface LocalStackOptions {
   readonly apiKey: string;
   /** Extra environment for the model server (fault injection, model config). */
   readonly modelEnv?: Readonly<Record<string, string>>;
+  /**
+   * Per-request faults: the model server honours `fault-*` custom
+   * attributes (form fields on /predict, X-Client-Id on /invocations). Off,
+   * no client can make it fail or exit; tests that provoke failures turn it on.
+   * @default false
+   */
+  readonly localFaults?: boolean;
   /** Overrides of the Lambda's environment from the template (limits, deadline). */
   readonly functionEnv?: Readonly<Record<string, string>>;
   /** CDK context for the synthesised stack (e.g. other binaryMediaTypes in a test). */
@@ -47,11 +54,18 @@ export interface LocalStack {
 }
 
 /**
- * The API as the local gateway runs it: the CDK app synthesised with
- * `context` (none: cdk.json's defaults), read into the gateway's model.
+ * The CloudFormation template of the stack synthesised with `context`
+ * (none: cdk.json's defaults), as the local gateway reads it.
  */
+export function localTemplate(
+  context: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return synthesizeTemplate(context);
+}
+
+/** The API as the local gateway runs it: `localTemplate(context)` read into the gateway's model. */
 export function localApiModel(context: Readonly<Record<string, unknown>> = {}): ApiModel {
-  return readApiModel(synthesizeTemplate(context));
+  return readApiModel(localTemplate(context));
 }
 
 async function waitForPing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -123,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         PORT: String(options.modelPort),
         HOST: '127.0.0.1',
         MODEL_SERVER_MODE: 'local',
+        LOCAL_FAULTS: options.localFaults === true ? 'on' : 'off',
         ...options.modelEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

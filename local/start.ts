@@ -19,10 +19,14 @@ const env = new Settings(environment(process.env));
 let key: LocalApiKey;
 let port: number;
 let modelPort: number;
+let localFaults: boolean;
 try {
   key = localApiKey(env, join(ROOT, '.cache', 'local-api-key'));
   port = env.integer('PORT', 3000, 0, 65535, PORT_RULE);
   modelPort = env.integer('MODEL_PORT', 8080, 0, 65535, PORT_RULE);
+  // Per-request fault injection (fault-* form fields) is for tests: off, no
+  // client can make the model server fail or exit.
+  localFaults = env.oneOf('LOCAL_FAULTS', ['on', 'off'], 'off') === 'on';
 } catch (error) {
   // A bad setting, or a key file that cannot be read or written (its path is
   // in the message): one line and a non-zero exit, not a stack trace.
@@ -36,6 +40,7 @@ const stack = await startLocalStack({
   port,
   modelPort,
   apiKey: key.key,
+  localFaults,
   staticDir: join(ROOT, 'web'),
   accessLog: (line) => process.stdout.write(`${line}\n`),
   modelLog: (line) => process.stdout.write(`${line}\n`),
@@ -50,6 +55,9 @@ process.stdout.write(
     `  page       ${stack.url}/`,
     `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract)`,
     `  API key    ${key.key}   (from ${key.source})`,
+    ...(localFaults
+      ? ['  faults     LOCAL_FAULTS=on: fault-* form fields (and X-Client-Id) provoke failures']
+      : []),
     '',
     'Try it:',
     `  curl -s -H 'x-api-key: ${key.key}' -F image=@fixtures/images/photo-2mp.jpg ${stack.url}/${stage}/predict`,

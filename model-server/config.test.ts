@@ -10,6 +10,7 @@ describe('loadServerConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       mode: 'local',
+      perRequestFaults: false,
       modelConfigPath: DEFAULT_MODEL_CONFIG,
       usesBundledModel: true,
       endpointNames: ['image-moderation'],
@@ -33,6 +34,7 @@ describe('loadServerConfig', () => {
       PORT: '9000',
       HOST: '0.0.0.0',
       MODEL_SERVER_MODE: 'container',
+      LOCAL_FAULTS: 'on',
       MODEL_CONFIG: '/opt/ml/model/classifier.json',
       LOCAL_ENDPOINT_NAMES: 'a, b-2',
       LOCAL_VARIANT_NAME: 'blue',
@@ -47,6 +49,7 @@ describe('loadServerConfig', () => {
       port: 9000,
       host: '0.0.0.0',
       mode: 'container',
+      perRequestFaults: true,
       modelConfigPath: '/opt/ml/model/classifier.json',
       usesBundledModel: false,
       endpointNames: ['a', 'b-2'],
@@ -63,6 +66,10 @@ describe('loadServerConfig', () => {
   });
 
   it.each([
+    {
+      env: { LOCAL_FAULTS: 'yes' },
+      message: 'Environment variable LOCAL_FAULTS must be one of on, off, but received "yes"',
+    },
     {
       env: { PORT: 'http' },
       message: 'Environment variable PORT must be an integer from 0 to 65535, but received "http"',

@@ -12,6 +12,7 @@ import {
   type ModelServerEnvKey,
   SERVER_MODES,
   type ServerMode,
+  SWITCH_VALUES,
 } from './env.ts';
 import {
   FaultSpecError,
@@ -40,6 +41,8 @@ export interface ServerConfig {
   readonly port: number;
   readonly host: string;
   readonly mode: ServerMode;
+  /** Honour `fault-*` custom attributes of a request (LOCAL_FAULTS=on, local mode only). */
+  readonly perRequestFaults: boolean;
   readonly modelConfigPath: string;
   /** True when MODEL_CONFIG is unset: the bundled model, built on first use. */
   readonly usesBundledModel: boolean;
@@ -110,6 +113,9 @@ export function loadServerConfig(
     port: integer('port', MODEL_SERVER_DEFAULTS.port, 0, 65_535),
     host,
     mode,
+    perRequestFaults:
+      settings.oneOf(name('localFaults'), SWITCH_VALUES, MODEL_SERVER_DEFAULTS.localFaults) ===
+      'on',
     modelConfigPath: modelConfig ?? DEFAULT_MODEL_CONFIG,
     usesBundledModel: modelConfig === undefined,
     endpointNames,

@@ -9,8 +9,10 @@ export const MODEL_SERVER_ENV = {
   port: 'PORT',
   /** Interface to bind: 127.0.0.1 on a laptop; the Dockerfile sets 0.0.0.0. */
   host: 'HOST',
-  /** `local` also serves the SageMaker Runtime API and per-request faults; `container` only the container contract. */
+  /** `local` also serves the SageMaker Runtime API; `container` only the container contract. */
   mode: 'MODEL_SERVER_MODE',
+  /** `on` honours `fault-*` custom attributes per request (local mode only): for tests. */
+  localFaults: 'LOCAL_FAULTS',
   /** Path of the classifier.json describing the model to serve. */
   modelConfig: 'MODEL_CONFIG',
   /** Endpoint names the local SageMaker Runtime API answers for (comma-separated). */
@@ -37,10 +39,15 @@ export type ModelServerEnvKey = keyof typeof MODEL_SERVER_ENV;
 export const SERVER_MODES = ['local', 'container'] as const;
 export type ServerMode = (typeof SERVER_MODES)[number];
 
+/** Values of LOCAL_FAULTS. */
+export const SWITCH_VALUES = ['on', 'off'] as const;
+
 export const MODEL_SERVER_DEFAULTS = {
   port: 8080,
   host: '127.0.0.1',
   mode: 'local',
+  /** Off: any client could otherwise make the server fail or exit (`fault-crash=exit`). */
+  localFaults: 'off',
   endpointNames: ['image-moderation'] as readonly string[],
   /** The variant name SageMaker's SDKs give a single-variant endpoint. */
   variantName: 'AllTraffic',

@@ -56,8 +56,24 @@ describe('model-server/main.ts', () => {
     expect(await exited).toEqual([0, null]);
   });
 
-  it('exits with status 70 on fault-crash=exit (local mode)', async () => {
+  it('ignores fault-crash=exit by default: any client could otherwise stop it', async () => {
     const { child, url } = await start({});
+    await waitForPing(url);
+    const response = await fetch(`${url}/endpoints/image-moderation/invocations`, {
+      method: 'POST',
+      headers: {
+        Authorization: 'AWS4-HMAC-SHA256 Credential=X/19700101/us-east-1/sagemaker/aws4_request',
+        'Content-Type': 'image/jpeg',
+        'X-Amzn-SageMaker-Custom-Attributes': 'fault-crash=exit',
+      },
+      body: await jpeg('grey'),
+    });
+    expect(response.status).toBe(200);
+    expect(child.exitCode).toBeNull();
+  });
+
+  it('exits with status 70 on fault-crash=exit (local mode, LOCAL_FAULTS=on)', async () => {
+    const { child, url } = await start({ LOCAL_FAULTS: 'on' });
     await waitForPing(url);
     const exited = once(child, 'exit');
     const request = fetch(`${url}/invocations`, {

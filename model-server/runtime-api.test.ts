@@ -32,6 +32,8 @@ let grey: Buffer;
 
 beforeAll(async () => {
   server = await startTestServer({
+    // Per-request faults on: the failure cases are provoked with them.
+    LOCAL_FAULTS: 'on',
     LOCAL_ENDPOINT_NAMES: `${ENDPOINT},second-endpoint`,
     INVOCATION_TIMEOUT_MS: '300',
   });

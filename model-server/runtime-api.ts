@@ -33,6 +33,8 @@ export interface RuntimeApiOptions {
   readonly invocationTimeoutMs: number;
   /** Faults from the environment (for `runtimeError`). */
   readonly faults: InvocationFaults;
+  /** Honour `fault-*` custom attributes (LOCAL_FAULTS=on). */
+  readonly perRequestFaults: boolean;
   /** Carries out a crash the container asked for (`exit` ends the process). */
   readonly crash: (mode: CrashMode) => void;
 }
@@ -101,10 +103,12 @@ export function createRuntimeApi(options: RuntimeApiOptions) {
     }
     let faults = options.faults;
     try {
-      faults = faultsFromAttributes(
-        header(headers, 'x-amzn-sagemaker-custom-attributes'),
-        options.faults,
-      );
+      if (options.perRequestFaults) {
+        faults = faultsFromAttributes(
+          header(headers, 'x-amzn-sagemaker-custom-attributes'),
+          options.faults,
+        );
+      }
     } catch {
       // The container reports a malformed fault attribute itself (as a 400).
     }

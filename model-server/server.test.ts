@@ -36,7 +36,8 @@ describe('a loaded server (local mode)', () => {
   let images: Record<'jpeg' | 'png' | 'webp', Buffer>;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // Per-request faults on: some cases below provoke failures with them.
+    server = await startTestServer({ LOCAL_FAULTS: 'on' });
     await server.loaded;
     images = {
       jpeg: await jpeg('gradient'),

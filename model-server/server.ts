@@ -69,7 +69,7 @@ export async function startModelServer(
   const container = createContainer({
     host,
     faults: config.faults,
-    perRequestFaults: local,
+    perRequestFaults: local && config.perRequestFaults,
     limits: { maxBatchSize: config.maxBatchSize, maxBodyBytes: CONTAINER_MAX_BODY_BYTES },
     logError,
     shutdown: shutdown.signal,
@@ -88,6 +88,7 @@ export async function startModelServer(
         variantName: config.variantName,
         invocationTimeoutMs: config.invocationTimeoutMs,
         faults: config.faults,
+        perRequestFaults: config.perRequestFaults,
         crash,
       })
     : undefined;

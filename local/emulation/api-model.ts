@@ -6,12 +6,18 @@
  * Nothing here is configured twice: change the construct, and the local
  * gateway changes with it.
  */
+import { LOCAL_AWS, pseudoParameter } from './aws-identity.ts';
+import { type Json, ofType, resolveString, strings, target, targets } from './cfn.ts';
+import { type AccessModel, readAccess } from './permissions.ts';
 
-type Json = Record<string, unknown>;
-interface Resource {
-  readonly Type: string;
-  readonly Properties?: Json;
-}
+/**
+ * How API Gateway converts a payload between text and binary
+ * (`contentHandling`); undefined passes it as the binary media types decide.
+ */
+export type ContentHandling = 'CONVERT_TO_TEXT' | 'CONVERT_TO_BINARY' | undefined;
+
+/** What a non-proxy integration does with a body no request template matches. */
+export type PassthroughBehavior = 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER';
 
 export interface IntegrationResponse {
   readonly selectionPattern: RegExp | undefined;
@@ -19,6 +25,8 @@ export interface IntegrationResponse {
   /** method.response.header.X -> source expression ('literal', context.x, integration.response.header.X). */
   readonly responseParameters: Readonly<Record<string, string>>;
   readonly responseTemplates: Readonly<Record<string, string>>;
+  /** @default undefined (no conversion) */
+  readonly contentHandling?: ContentHandling;
 }
 
 export type Integration =
@@ -26,16 +34,29 @@ export type Integration =
       readonly type: 'AWS_PROXY';
       /** Logical id of the Lambda function. */
       readonly functionId: string;
+      /** The role API Gateway assumes to invoke it (logical id, or an ARN from outside the template). */
+      readonly credentials?: string;
     }
   | {
       readonly type: 'AWS';
+      /** The AWS service of the URI, e.g. `runtime.sagemaker`. */
+      readonly service?: string;
       /** `endpoints/{stageVariables.endpointName}/invocations` style path, stage variables unresolved. */
       readonly path: string;
       readonly requestParameters: Readonly<Record<string, string>>;
+      /** Request mapping templates by content type. */
+      readonly requestTemplates: Readonly<Record<string, string>>;
+      readonly passthroughBehavior: PassthroughBehavior;
+      readonly contentHandling: ContentHandling;
+      /** The role API Gateway signs the call with (logical id, or an ARN from outside the template). */
+      readonly credentials: string | undefined;
       readonly responses: readonly IntegrationResponse[];
     }
   | {
       readonly type: 'MOCK';
+      /** Request mapping templates by content type: they choose the mock's status. */
+      readonly requestTemplates?: Readonly<Record<string, string>>;
+      readonly contentHandling?: ContentHandling;
       readonly responses: readonly IntegrationResponse[];
     };
 
@@ -91,55 +112,18 @@ export interface ApiModel {
   readonly usagePlans: readonly UsagePlan[];
   readonly gatewayResponses: ReadonlyMap<string, GatewayResponse>;
   readonly functions: ReadonlyMap<string, LambdaFunction>;
+  /** Lambda resource policies and execution roles, for the permission checks. */
+  readonly access: AccessModel;
 }
 
-function ofType(template: Json, type: string): Array<[string, Json]> {
-  const resources = (template.Resources ?? {}) as Record<string, Resource>;
-  return Object.entries(resources)
-    .filter(([, resource]) => resource.Type === type)
-    .map(([id, resource]) => [id, resource.Properties ?? {}]);
+function contentHandling(value: unknown): ContentHandling {
+  return value === 'CONVERT_TO_TEXT' || value === 'CONVERT_TO_BINARY' ? value : undefined;
 }
 
-/** The logical id a `{Ref: id}` or `{Fn::GetAtt: [id, attr]}` points at. */
-function target(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Json;
-  if (typeof v.Ref === 'string') return v.Ref;
-  const getAtt = v['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
-  return undefined;
-}
-
-/** Every logical id referenced anywhere inside `value`. */
-function targets(value: unknown, found: string[] = []): string[] {
-  const direct = target(value);
-  if (direct !== undefined) found.push(direct);
-  else if (Array.isArray(value)) for (const item of value) targets(item, found);
-  else if (typeof value === 'object' && value !== null) {
-    for (const item of Object.values(value)) targets(item, found);
-  }
-  return found;
-}
-
-/** The text of an `Fn::Join` with `Ref`s rendered as `{Ref}`, or a plain string. */
-function joined(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const join = (value as Json | null)?.['Fn::Join'];
-  if (Array.isArray(join)) {
-    const [separator, parts] = join as [string, unknown[]];
-    return parts
-      .map((part) => (typeof part === 'string' ? part : `{${target(part) ?? '?'}}`))
-      .join(separator);
-  }
-  return '';
-}
-
-function strings(value: unknown): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries((value ?? {}) as Json).filter(
-      (entry): entry is [string, string] => typeof entry[1] === 'string',
-    ),
-  );
+/** An integration's `Credentials`: the role's logical id, or the literal ARN. */
+function credentials(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return target(value) ?? (typeof value === 'string' ? value : undefined);
 }
 
 function integrationResponses(value: unknown): IntegrationResponse[] {
@@ -151,6 +135,7 @@ function integrationResponses(value: unknown): IntegrationResponse[] {
     statusCode: Number(response.StatusCode),
     responseParameters: strings(response.ResponseParameters),
     responseTemplates: strings(response.ResponseTemplates),
+    contentHandling: contentHandling(response.ContentHandling),
   }));
 }
 
@@ -191,18 +176,43 @@ export function readApiModel(template: Json): ApiModel {
       const functionId = targets(integration.Uri).find(
         (id) => id !== 'AWS::Partition' && id !== 'AWS::Region',
       );
-      model = { type: 'AWS_PROXY', functionId: functionId ?? '' };
+      model = {
+        type: 'AWS_PROXY',
+        functionId: functionId ?? '',
+        credentials: credentials(integration.Credentials),
+      };
     } else if (integration.Type === 'AWS') {
-      const uri = joined(integration.Uri);
+      const uri =
+        resolveString(
+          integration.Uri,
+          (ref) => pseudoParameter(ref.id, LOCAL_AWS) ?? `{${ref.id}}`,
+        ) ?? '';
       const path = uri.slice(uri.indexOf(':path/') + ':path/'.length);
+      // arn:{partition}:apigateway:{region}:{service}:path/{path}
+      const service = uri.slice(0, uri.indexOf(':path/')).split(':')[4];
       model = {
         type: 'AWS',
+        service,
         path,
         requestParameters: strings(integration.RequestParameters),
+        requestTemplates: strings(integration.RequestTemplates),
+        // CloudFormation's default. Source: AWS::ApiGateway::Method Integration, PassthroughBehavior.
+        passthroughBehavior:
+          integration.PassthroughBehavior === 'NEVER' ||
+          integration.PassthroughBehavior === 'WHEN_NO_TEMPLATES'
+            ? integration.PassthroughBehavior
+            : 'WHEN_NO_MATCH',
+        contentHandling: contentHandling(integration.ContentHandling),
+        credentials: credentials(integration.Credentials),
         responses: integrationResponses(integration.IntegrationResponses),
       };
     } else {
-      model = { type: 'MOCK', responses: integrationResponses(integration.IntegrationResponses) };
+      model = {
+        type: 'MOCK',
+        requestTemplates: strings(integration.RequestTemplates),
+        contentHandling: contentHandling(integration.ContentHandling),
+        responses: integrationResponses(integration.IntegrationResponses),
+      };
     }
     return {
       path: pathOf(target(method.ResourceId)) || '/',
@@ -285,5 +295,6 @@ export function readApiModel(template: Json): ApiModel {
     usagePlans,
     gatewayResponses,
     functions,
+    access: readAccess(template, LOCAL_AWS),
   };
 }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { LOCAL_AWS } from './aws-identity.ts';
 import { matchesMediaType } from './media-types.ts';
 
 /** What the local gateway knows about one HTTP request when it builds the event. */
@@ -25,6 +26,86 @@ export interface EventContext {
   readonly accountId?: string;
   readonly apiId?: string;
   readonly resourceId?: string;
+  /** @default us-east-1 */
+  readonly region?: string;
+  /**
+   * API Gateway's own id for the request (`x-amz-apigw-id`).
+   * @default derived from requestId, so a fixture is reproducible
+   */
+  readonly extendedRequestId?: string;
+  /**
+   * The X-Ray trace id API Gateway gives a request that carries none.
+   * @default derived from requestTimeEpoch and requestId
+   */
+  readonly traceId?: string;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * `$context.requestTime`: CLF, `dd/MMM/yyyy:HH:mm:ss +0000`, in UTC. Source:
+ * API Gateway developer guide, "API Gateway mapping template and access
+ * logging variable reference".
+ */
+export function requestTimeClf(epochMs: number): string {
+  const d = new Date(epochMs);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+}
+
+/** The request id's hex digits as `bytes` bytes (zero-padded): stable stand-ins for random ids. */
+function idBytes(requestId: string, bytes: number): Buffer {
+  const hex = requestId.replace(/[^0-9a-f]/gi, '').padEnd(bytes * 2, '0');
+  return Buffer.from(hex.slice(0, bytes * 2), 'hex');
+}
+
+/**
+ * `$context.extendedRequestId` / `x-amz-apigw-id`: 11 bytes, base64url with
+ * its padding, as deployed APIs send it (e.g. `OPwe_ErKvHcF5ZA=`, observed).
+ */
+export function extendedRequestIdOf(bytes: Buffer): string {
+  return `${bytes.subarray(0, 11).toString('base64url')}=`;
+}
+
+/**
+ * An X-Ray trace header: `Root=1-{epoch seconds, 8 hex}-{96 bits, 24 hex}`.
+ * Source: AWS X-Ray developer guide, "Amazon API Gateway active tracing
+ * support for AWS X-Ray" (trace ID format).
+ */
+export function traceIdOf(epochMs: number, bytes: Buffer): string {
+  const seconds = Math.floor(epochMs / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return `Root=1-${seconds}-${bytes.subarray(0, 12).toString('hex')}`;
+}
+
+/**
+ * The headers API Gateway sets on the request it passes on: Host (the
+ * domain, when the client sent none), X-Amzn-Trace-Id (unless the client
+ * sent one: "API Gateway adds a trace header to incoming HTTP requests that
+ * don't already have one", AWS X-Ray developer guide), X-Forwarded-For (the
+ * source IP appended to what the client sent, observed), X-Forwarded-Port
+ * and X-Forwarded-Proto (443 and https: execute-api serves HTTPS only).
+ * A header the client sent keeps its name, casing and place.
+ */
+function addGatewayHeaders(
+  grouped: Map<string, string[]>,
+  values: { host: string; traceId: string; sourceIp: string },
+): void {
+  const names = new Map([...grouped.keys()].map((name) => [name.toLowerCase(), name]));
+  const set = (name: string, value: (sent: string[] | undefined) => string) => {
+    const sentName = names.get(name.toLowerCase());
+    grouped.set(sentName ?? name, [
+      value(sentName === undefined ? undefined : grouped.get(sentName)),
+    ]);
+  };
+  set('Host', (sent) => sent?.[sent.length - 1] ?? values.host);
+  set('X-Amzn-Trace-Id', (sent) => sent?.[sent.length - 1] ?? values.traceId);
+  set('X-Forwarded-For', (sent) =>
+    sent === undefined ? values.sourceIp : `${sent.join(', ')}, ${values.sourceIp}`,
+  );
+  set('X-Forwarded-Port', () => '443');
+  set('X-Forwarded-Proto', () => 'https');
 }
 
 /** Header names and values in arrival order, grouped by the client's first casing. */
@@ -43,16 +124,32 @@ function groupHeaders(rawHeaders: readonly string[]): Map<string, string[]> {
 /**
  * Builds the Lambda proxy (v1) event the way API Gateway does: header names
  * keep the client's casing, `headers` holds the last value of each and
- * `multiValueHeaders` all of them, and the body is base64 with
- * `isBase64Encoded: true` if and only if the Content-Type matches
- * binaryMediaTypes; otherwise it is decoded as UTF-8 text, destroying any
- * binary bytes exactly as the deployed API would.
+ * `multiValueHeaders` all of them, plus the headers API Gateway adds; the
+ * body is base64 with `isBase64Encoded: true` if and only if the
+ * Content-Type matches binaryMediaTypes; otherwise it is decoded as UTF-8
+ * text, destroying any binary bytes exactly as the deployed API would.
+ * `requestContext` carries the request time (epoch and CLF), the domain
+ * (the Host the client used, else the execute-api name) and the extended
+ * request id. Pure: every value comes from `request` and `context`.
  */
 export function buildProxyEvent(
   request: IncomingRequest,
   context: EventContext,
 ): APIGatewayProxyEvent {
   const grouped = groupHeaders(request.rawHeaders);
+  const apiId = context.apiId ?? LOCAL_AWS.apiId;
+  const sentHost = [...grouped.entries()].find(([name]) => name.toLowerCase() === 'host')?.[1];
+  const host =
+    sentHost?.[sentHost.length - 1] ??
+    `${apiId}.execute-api.${context.region ?? LOCAL_AWS.region}.amazonaws.com`;
+  // The domain name is the Host header's (mapping template reference), without a port.
+  const domainName = host.replace(/:\d+$/, '');
+  const stableBytes = idBytes(context.requestId, 23);
+  addGatewayHeaders(grouped, {
+    host,
+    traceId: context.traceId ?? traceIdOf(context.requestTimeEpoch, stableBytes.subarray(11)),
+    sourceIp: request.sourceIp,
+  });
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, values] of grouped) {
@@ -83,8 +180,11 @@ export function buildProxyEvent(
     pathParameters: null,
     stageVariables: context.stageVariables,
     requestContext: {
-      accountId: context.accountId ?? '000000000000',
-      apiId: context.apiId ?? 'local',
+      accountId: context.accountId ?? LOCAL_AWS.accountId,
+      apiId,
+      domainName,
+      domainPrefix: domainName.split('.')[0] ?? domainName,
+      extendedRequestId: context.extendedRequestId ?? extendedRequestIdOf(stableBytes),
       authorizer: null,
       protocol: 'HTTP/1.1',
       httpMethod: request.method,
@@ -108,6 +208,7 @@ export function buildProxyEvent(
       path: `/${context.stage}${request.path}`,
       stage: context.stage,
       requestId: context.requestId,
+      requestTime: requestTimeClf(context.requestTimeEpoch),
       requestTimeEpoch: context.requestTimeEpoch,
       resourceId: context.resourceId ?? 'local',
       resourcePath: context.resourcePath,

@@ -6,24 +6,69 @@
  */
 import { API_GATEWAY_MAX_REQUEST_BYTES } from '#shared/aws-facts.ts';
 import type { GatewayResponse } from './api-model.ts';
-import { type HeaderLookup, type MappingContext, mapParameter, renderTemplate } from './mapping.ts';
+import {
+  type HeaderLookup,
+  type MappingContext,
+  mapParameter,
+  renderTemplate,
+  TemplateError,
+} from './mapping.ts';
 import type { Fault, GatewayResponseType, Reply } from './reply.ts';
 
 /**
- * API Gateway's own default statuses and messages for the errors it makes.
- * Source: API Gateway developer guide, "Gateway response types for API Gateway".
+ * API Gateway's own default status and message for each error it makes,
+ * and the exception name it sends in `x-amzn-ErrorType` (undefined: no
+ * captured response shows one, so none is sent). Sources: API Gateway
+ * developer guide, "Gateway response types for API Gateway" (statuses);
+ * the messages and exception names as deployed APIs answer them (observed).
  */
 export const GATEWAY_RESPONSE_DEFAULTS = {
-  MISSING_AUTHENTICATION_TOKEN: { status: 403, message: 'Missing Authentication Token' },
-  INVALID_API_KEY: { status: 403, message: 'Forbidden' },
-  THROTTLED: { status: 429, message: 'Too Many Requests' },
-  QUOTA_EXCEEDED: { status: 429, message: 'Limit Exceeded' },
-  INTEGRATION_TIMEOUT: { status: 504, message: 'Endpoint request timed out' },
-  INTEGRATION_FAILURE: { status: 504, message: 'Internal server error' },
-  BAD_REQUEST_PARAMETERS: { status: 400, message: 'Missing required request parameters' },
-  REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long' },
-  DEFAULT_5XX: { status: 502, message: 'Internal server error' },
-} as const satisfies Record<GatewayResponseType, { status: number; message: string }>;
+  MISSING_AUTHENTICATION_TOKEN: {
+    status: 403,
+    message: 'Missing Authentication Token',
+    errorType: 'MissingAuthenticationTokenException',
+  },
+  INVALID_API_KEY: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
+  THROTTLED: { status: 429, message: 'Too Many Requests', errorType: 'TooManyRequestsException' },
+  QUOTA_EXCEEDED: { status: 429, message: 'Limit Exceeded', errorType: 'LimitExceededException' },
+  INTEGRATION_TIMEOUT: {
+    status: 504,
+    message: 'Endpoint request timed out',
+    errorType: 'InternalServerErrorException',
+  },
+  INTEGRATION_FAILURE: {
+    status: 504,
+    message: 'Internal server error',
+    errorType: 'InternalServerErrorException',
+  },
+  BAD_REQUEST_PARAMETERS: {
+    status: 400,
+    message: 'Missing required request parameters',
+    errorType: 'BadRequestException',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Unsupported Media Type',
+    errorType: 'BadRequestException',
+  },
+  REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long', errorType: undefined },
+  // "Execution failed due to configuration error", e.g. "Invalid permissions
+  // on Lambda function". Source: AWS Knowledge Center, "How do I resolve
+  // 'Invalid permissions on Lambda function' errors from API Gateway REST APIs?"
+  API_CONFIGURATION_ERROR: {
+    status: 500,
+    message: 'Internal server error',
+    errorType: 'InternalServerErrorException',
+  },
+  DEFAULT_5XX: {
+    status: 502,
+    message: 'Internal server error',
+    errorType: 'InternalServerErrorException',
+  },
+} as const satisfies Record<
+  GatewayResponseType,
+  { status: number; message: string; errorType: string | undefined }
+>;
 
 const HEADER_PREFIX = 'gatewayresponse.header.';
 const JSON_HEADERS: ReadonlyArray<readonly [string, string]> = [
@@ -66,8 +111,15 @@ export function gatewayReply(
   if (!headers.some(([name]) => name.toLowerCase() === 'content-type'))
     headers.push(['Content-Type', 'application/json']);
   const template = response.responseTemplates['application/json'];
-  const body =
-    template === undefined ? JSON.stringify({ message }) : renderTemplate(template, context);
+  let body = JSON.stringify({ message });
+  if (template !== undefined) {
+    try {
+      body = renderTemplate(template, context);
+    } catch (error) {
+      // API Gateway refuses such a template when it is imported; keep AWS's own body.
+      if (!(error instanceof TemplateError)) throw error;
+    }
+  }
   return {
     status: response.statusCode ?? defaults.status,
     headers,

@@ -3,6 +3,7 @@
  * fault (an error API Gateway makes itself), which only the gateway turns
  * into a response, through the stack's gateway responses.
  */
+import { GATEWAY_RESPONSE_DEFAULTS } from './gateway-responses.ts';
 
 /** A response ready to send. */
 export interface Reply {
@@ -10,8 +11,11 @@ export interface Reply {
   /** Header pairs in order; a name may repeat. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   readonly body: Buffer;
-  /** API Gateway's `x-amzn-ErrorType`, set on the errors it makes itself. */
-  readonly errorType?: string;
+  /**
+   * The gateway response type (`$context.error.responseType`) of an error
+   * API Gateway makes itself; `x-amzn-ErrorType` carries its exception name.
+   */
+  readonly errorType?: GatewayResponseType;
 }
 
 /**
@@ -26,7 +30,9 @@ export type GatewayResponseType =
   | 'INTEGRATION_TIMEOUT'
   | 'INTEGRATION_FAILURE'
   | 'BAD_REQUEST_PARAMETERS'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'REQUEST_TOO_LARGE'
+  | 'API_CONFIGURATION_ERROR'
   | 'DEFAULT_5XX';
 
 /** An error API Gateway makes itself; `message` overrides its default message. */
@@ -42,14 +48,24 @@ export function isFault(outcome: Outcome): outcome is Fault {
   return 'fault' in outcome;
 }
 
+/** The ids API Gateway puts on every response besides the request id. */
+export interface ResponseIds {
+  /** `$context.extendedRequestId`, sent as `x-amz-apigw-id`. */
+  readonly extendedRequestId: string;
+  /** The request's `X-Amzn-Trace-Id`. */
+  readonly traceId?: string;
+}
+
 /**
  * The reply's headers as `ServerResponse.writeHead` takes them (a repeated
- * name becomes an array), plus the request id API Gateway always adds and
- * the error type on its own errors.
+ * name becomes an array), plus what API Gateway adds to every response
+ * (`x-amzn-RequestId`, `x-amz-apigw-id`, `X-Amzn-Trace-Id`) and, on its own
+ * errors, the exception name in `x-amzn-ErrorType`.
  */
 export function responseHeaders(
   reply: Reply,
   requestId: string,
+  ids?: ResponseIds,
 ): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of reply.headers) {
@@ -60,6 +76,14 @@ export function responseHeaders(
         : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   headers['x-amzn-RequestId'] = requestId;
-  if (reply.errorType !== undefined) headers['x-amzn-ErrorType'] = reply.errorType;
+  const exception =
+    reply.errorType === undefined
+      ? undefined
+      : GATEWAY_RESPONSE_DEFAULTS[reply.errorType].errorType;
+  if (exception !== undefined) headers['x-amzn-ErrorType'] = exception;
+  if (ids !== undefined) {
+    headers['x-amz-apigw-id'] = ids.extendedRequestId;
+    if (ids.traceId !== undefined) headers['X-Amzn-Trace-Id'] = ids.traceId;
+  }
   return headers;
 }

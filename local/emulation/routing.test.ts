@@ -130,7 +130,8 @@ describe('responseHeaders', () => {
       'Set-Cookie': ['a=1', 'b=2', 'c=3'],
       'Retry-After': '1',
       'x-amzn-RequestId': 'r-1',
-      'x-amzn-ErrorType': 'THROTTLED',
+      // The exception name AWS sends, not the gateway response type (issue 12).
+      'x-amzn-ErrorType': 'TooManyRequestsException',
     });
     expect(responseHeaders({ status: 200, headers: [], body: Buffer.alloc(0) }, 'r-2')).toEqual({
       'x-amzn-RequestId': 'r-2',

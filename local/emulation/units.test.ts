@@ -45,6 +45,14 @@ describe('buildProxyEvent', () => {
     binaryMediaTypes: BINARY,
   };
   const bytes = Buffer.from([0x2d, 0xff, 0x00, 0xd8]);
+  /** What API Gateway adds to a request that carries none of them, from 127.0.0.1 at epoch 1 ms. */
+  const ADDED_HEADERS = {
+    Host: 'local.execute-api.us-east-1.amazonaws.com',
+    'X-Amzn-Trace-Id': 'Root=1-00000000-000000000000000000000000',
+    'X-Forwarded-For': '127.0.0.1',
+    'X-Forwarded-Port': '443',
+    'X-Forwarded-Proto': 'https',
+  };
 
   it('keeps client header casing, last value in headers, all in multiValueHeaders; query strings single and multi', () => {
     const event = buildProxyEvent(
@@ -65,13 +73,16 @@ describe('buildProxyEvent', () => {
       },
       context,
     );
+    // The client's headers, then those API Gateway adds (issue 12).
     expect(event.headers).toEqual({
       'Content-Type': 'multipart/form-data; boundary=x',
       'X-Thing': 'two',
+      ...ADDED_HEADERS,
     });
     expect(event.multiValueHeaders).toEqual({
       'Content-Type': ['multipart/form-data; boundary=x'],
       'X-Thing': ['one', 'two'],
+      ...Object.fromEntries(Object.entries(ADDED_HEADERS).map(([name, value]) => [name, [value]])),
     });
     expect(event.queryStringParameters).toEqual({ a: '2', b: '3' });
     expect(event.multiValueQueryStringParameters).toEqual({ a: ['1', '2'], b: ['3'] });
