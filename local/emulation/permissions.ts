@@ -134,6 +134,14 @@ export function readAccess(template: Json, identity: AwsIdentity): AccessModel {
   for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
     for (const [, policy] of ofType(template, type)) attach(policy.Roles, policy.PolicyDocument);
   }
+  // A role may name the stack's own managed policies instead (ManagedPolicyArns).
+  const managed = new Map(ofType(template, 'AWS::IAM::ManagedPolicy'));
+  for (const [roleId, role] of ofType(template, 'AWS::IAM::Role')) {
+    for (const arn of list(role.ManagedPolicyArns as unknown[] | undefined)) {
+      const policy = managed.get(target(arn) ?? '');
+      if (policy !== undefined) attach([{ Ref: roleId }], policy.PolicyDocument);
+    }
+  }
   const roles = new Map(
     ofType(template, 'AWS::IAM::Role').map(([id, role]) => {
       const inline = list(role.Policies as Json[] | undefined).flatMap((policy) =>
