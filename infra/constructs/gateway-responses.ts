@@ -32,10 +32,10 @@ export interface GatewayResponseSpec {
 /**
  * Every gateway response type API Gateway documents, restyled: the
  * compiler checks that none is missing. Each type answers its code's
- * status, in the status line and the body, and a type of its own has its
- * own code (API Gateway's status) where clients may act on it. The 5xx
- * types name internals, so they share INTERNAL_ERROR, as API Gateway's
- * own 500s do.
+ * status, in the status line and the body; each 4xx type has a code of
+ * its own with API Gateway's status, so clients can act on it. The
+ * authorizer's 500s answer INTERNAL_ERROR, as API_CONFIGURATION_ERROR
+ * does: a 5xx names no internals (the request id finds them in the logs).
  *
  * DEFAULT_4XX then only sees types AWS adds later. It sets no status, so
  * those keep theirs (a fallback's status replaces that of every type it
