@@ -14,10 +14,30 @@ import { problemTemplate } from './problem-template.ts';
  * (API Gateway developer guide, "Variables for data transformations" and
  * "Override your API's request and response parameters and status codes"):
  * an integration response is selected by SageMaker's status alone, but its
- * template can read the method request's headers (`$input.params`), the
- * error body (`$input.path`) and override the status
- * (`$context.responseOverride.status`). It cannot read the integration
- * response's headers, so SageMaker's `x-amzn-errortype` stays out of reach.
+ * template can read the method request's headers (`$input.params`, as CDK's
+ * own multi-origin CORS template reads `Origin`), the error body
+ * (`$input.path`) and override the status (`$context.responseOverride.status`).
+ * It cannot read the integration response's headers, so SageMaker's
+ * `x-amzn-errortype` stays out of reach.
+ *
+ * Why X-Request-Id and X-Client-Id are checked here, in SageMaker's 400
+ * answer, rather than before the call as `/predict` does: what API Gateway
+ * offers before an AWS integration cannot do it without breaking the route.
+ * - A request validator only checks that a parameter is present.
+ * - A request mapping template could test the headers, but then it is the
+ *   body SageMaker gets: binary bodies pass through unchanged only when no
+ *   template applies ("Content type conversions in API Gateway"), and
+ *   `$context.responseOverride` works only in response templates.
+ * - A Lambda REQUEST authorizer puts a Lambda back in the path this route
+ *   exists to avoid, and can only answer through the ACCESS_DENIED or
+ *   UNAUTHORIZED gateway responses, one status each for the whole API.
+ * - AWS WAF custom responses are static (no request id) and a web ACL is
+ *   billed monthly.
+ * SageMaker itself refuses an InferenceId or CustomAttributes that break its
+ * constraints with ValidationError (SageMaker API reference, InvokeEndpoint)
+ * before the model sees them, so the 400 template turns that refusal into
+ * `/predict`'s answer. The difference left: SageMaker accepts a non-ASCII
+ * first character in InferenceId, which `/predict` refuses.
  *
  * Each template is one line: no whitespace between directives, so the body
  * is exactly the problem JSON whatever Velocity does with line breaks.

@@ -100,8 +100,13 @@ export function otherStatusesPattern(century: 4 | 5, exclude: readonly number[])
  * integration response of an AWS integration is selected by the HTTP
  * status alone (API Gateway API reference, IntegrationResponse
  * `selectionPattern`: "For all other HTTP and AWS back ends, the HTTP
- * status code is matched"), so each status gets the answer the table gives
- * when only the status is known. What that cannot tell apart:
+ * status code is matched"), and its mapping template can read the error
+ * body but not SageMaker's `x-amzn-errortype` header (integration response
+ * headers are only a parameter-mapping source, copied into a response
+ * header; API Gateway developer guide, "Parameter mapping source reference
+ * for REST APIs"). So each status gets the answer the table gives when only
+ * the status is known, and SageMaker's error bodies carry no type (only a
+ * message, which this project never decides by). What cannot be told apart:
  * - 400: ValidationError (unknown endpoint, refused header or body) and
  *   ThrottlingException: a throttled call answers 502
  *   ENDPOINT_REJECTED_REQUEST without Retry-After here, 503 ENDPOINT_UNAVAILABLE
