@@ -1,11 +1,13 @@
 /**
  * The response side of AWS and MOCK integrations: the integration response
  * chosen by the backend's status code, its `method.response.header.*`
- * mappings and its `application/json` template.
+ * mappings and its `application/json` template, run as VTL (vtl.ts) with
+ * the status and headers it overrides applied.
  */
 import type { IntegrationResponse } from './api-model.ts';
-import { type HeaderLookup, type MappingContext, mapParameter, renderTemplate } from './mapping.ts';
+import { type HeaderLookup, type MappingContext, mapParameter } from './mapping.ts';
 import type { Outcome, Reply } from './reply.ts';
+import { evaluateTemplate, VtlError } from './vtl.ts';
 
 const HEADER_PREFIX = 'method.response.header.';
 const NO_HEADER: HeaderLookup = () => undefined;
@@ -39,7 +41,8 @@ export interface IntegrationResult {
  * The method response: the selected integration response's status, its
  * header mappings, and its template rendered, or the backend's body passed
  * through unchanged when it has none. No integration response for the
- * status is a DEFAULT_5XX, as API Gateway answers.
+ * status is a DEFAULT_5XX, as API Gateway answers; so is a template that
+ * cannot run ("Execution failed due to configuration error").
  */
 export function integrationReply(
   responses: readonly IntegrationResponse[],
@@ -56,10 +59,27 @@ export function integrationReply(
     if (value !== undefined) headers.push([key.slice(HEADER_PREFIX.length), value]);
   }
   const template = chosen.responseTemplates['application/json'];
+  if (template === undefined) return { status: chosen.statusCode, headers, body: result.body };
+  let rendered: ReturnType<typeof evaluateTemplate>;
+  try {
+    rendered = evaluateTemplate(template, mapping, {
+      body: result.body.toString('utf8'),
+      header: requestHeader,
+    });
+  } catch (error) {
+    if (error instanceof VtlError)
+      return { fault: 'DEFAULT_5XX', message: 'Internal server error' };
+    throw error;
+  }
+  // An override replaces the mapped header of the same name.
+  const overridden = new Set(rendered.headers.map(([name]) => name.toLowerCase()));
   return {
-    status: chosen.statusCode,
-    headers,
-    body: template === undefined ? result.body : Buffer.from(renderTemplate(template, mapping)),
+    status: rendered.status ?? chosen.statusCode,
+    headers: [
+      ...headers.filter(([name]) => !overridden.has(name.toLowerCase())),
+      ...rendered.headers,
+    ],
+    body: Buffer.from(rendered.output),
   };
 }
 

@@ -18,7 +18,8 @@ export interface MappingContext {
   readonly errorResponseType: string;
 }
 
-function contextValue(name: string, context: MappingContext): string {
+/** The value of `$context.<name>` (empty for a variable API Gateway would not set). */
+export function contextValue(name: string, context: MappingContext): string {
   switch (name) {
     case 'requestId':
       return context.requestId;
