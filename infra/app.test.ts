@@ -27,6 +27,7 @@ describe('the app under cdk-nag (AwsSolutions)', () => {
     ],
     ['a real-time model', { model: IMAGE, modelMode: 'realtime', modelInstanceCount: '2' }],
     ['the model server image built from this repository', { model: 'asset' }],
+    ["the account's existing API Gateway CloudWatch role", { apiGatewayAccountRole: 'existing' }],
     [
       'x86_64, three stages and two origins',
       {
@@ -112,9 +113,10 @@ describe('synthesizeTemplate', () => {
     for (const { Type } of Object.values(template.Resources))
       counts[Type] = (counts[Type] ?? 0) + 1;
     expect(counts).toEqual({
+      'AWS::ApiGateway::Account': 1,
       'AWS::ApiGateway::ApiKey': 2,
       'AWS::ApiGateway::Deployment': 1,
-      'AWS::ApiGateway::GatewayResponse': 12,
+      'AWS::ApiGateway::GatewayResponse': 21,
       'AWS::ApiGateway::Method': 4,
       'AWS::ApiGateway::RequestValidator': 1,
       'AWS::ApiGateway::Resource': 2,
@@ -123,9 +125,9 @@ describe('synthesizeTemplate', () => {
       'AWS::ApiGateway::UsagePlan': 2,
       'AWS::ApiGateway::UsagePlanKey': 2,
       'AWS::IAM::Policy': 2,
-      'AWS::IAM::Role': 2,
+      'AWS::IAM::Role': 3,
       'AWS::Lambda::Function': 1,
-      'AWS::Lambda::Permission': 1,
+      'AWS::Lambda::Permission': 2,
       'AWS::Logs::LogGroup': 3,
     });
   });
@@ -149,10 +151,13 @@ describe('synthesizeTemplate', () => {
         'ApiStagesdevApiKey17B2D3955',
         'ApiStagesprodAccessLogs8BE7D0F8',
         'ApiStagesprodStage7537C1BD',
+        'ApiStagesprodApiPermissionPOSTpredictF22C646C',
         'ApiStagesprodUsagePlan0270C19A',
         'ApiStagesprodUsagePlanUsagePlanKeyResourceImageInferenceGatewayApiStagesprodApiKey1118927352D9346F3',
         'ApiStagesprodApiKey1179DCC0D',
         'ApiRestApiE35FEAFE',
+        'ApiRestApiCloudWatchRoleB7879BFC',
+        'ApiRestApiAccount598A1DA6',
         'ApiRestApiDeploymentDC05A82D<content-hash>',
         'ApiRestApiDeploymentStagedevE2B308CE',
         'ApiRestApipredictD387B5F6',
@@ -175,8 +180,25 @@ describe('synthesizeTemplate', () => {
         'ApiRestApiBADREQUESTPARAMETERSBB2B6904',
         'ApiRestApiBADREQUESTBODYBF21D3EB',
         'ApiRestApiREQUESTTOOLARGE5279E6F6',
+        'ApiRestApiACCESSDENIEDADC20F7B',
+        'ApiRestApiAUTHORIZERCONFIGURATIONERRORBFB82873',
+        'ApiRestApiAUTHORIZERFAILUREA942E466',
+        'ApiRestApiEXPIREDTOKENB9AC182B',
+        'ApiRestApiINVALIDSIGNATUREEA6B9E20',
+        'ApiRestApiRESOURCENOTFOUND26978E59',
+        'ApiRestApiUNAUTHORIZED4C8D18A1',
+        'ApiRestApiUNSUPPORTEDMEDIATYPE41187EEB',
+        'ApiRestApiWAFFILTEREDB5004FDF',
       ].sort(),
     );
+  });
+
+  it("leaves the account's CloudWatch role alone with apiGatewayAccountRole=existing", () => {
+    const existing = synthesizeTemplate({ apiGatewayAccountRole: 'existing' }) as typeof template;
+    const types = Object.values(existing.Resources).map((r) => r.Type);
+    expect(types).not.toContain('AWS::ApiGateway::Account');
+    expect(types.filter((type) => type === 'AWS::IAM::Role')).toHaveLength(2);
+    expect(Object.keys(existing.Resources)).not.toContain('ApiRestApiCloudWatchRoleB7879BFC');
   });
 
   it('describes the stack, and checks the CDK bootstrap version', () => {

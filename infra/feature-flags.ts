@@ -5,7 +5,8 @@
  * aws-cdk-lib's recommended values (its recommended-feature-flags.json).
  */
 export const FEATURE_FLAGS = {
-  // No account-wide CloudWatch role behind our back (RestApi cloudWatchRole).
+  // No account-wide CloudWatch role unless asked: ImageInferenceApi sets
+  // RestApi cloudWatchRole itself, from context apiGatewayAccountRole.
   '@aws-cdk/aws-apigateway:disableCloudWatchRole': true,
   '@aws-cdk/aws-apigateway:requestValidatorUniqueId': true,
   '@aws-cdk/aws-apigateway:authorizerChangeDeploymentLogicalId': true,

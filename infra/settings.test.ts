@@ -27,9 +27,14 @@ describe('readSettings', () => {
       stages: [{ stageName: 'dev' }, { stageName: 'prod' }],
       corsOrigins: ['*'],
       architecture: Architecture.ARM_64,
+      apiGatewayAccountRole: 'create',
       modelInputProfile: 'nsfwjs-mobilenet-v2',
       model: undefined,
     });
+  });
+
+  it("reads apiGatewayAccountRole: existing leaves the account's CloudWatch role alone", () => {
+    expect(read({ apiGatewayAccountRole: 'existing' }).apiGatewayAccountRole).toBe('existing');
   });
 
   it('reads -c strings: comma lists, architecture, a model image with its options', () => {
@@ -89,6 +94,11 @@ describe('readSettings', () => {
       'an unknown architecture',
       { architecture: 'arm' },
       'Context value architecture must be arm64 or x86_64, but received "arm"',
+    ],
+    [
+      'an unknown account role choice',
+      { apiGatewayAccountRole: 'skip' },
+      'Context value apiGatewayAccountRole must be one of create, existing, but received "skip"',
     ],
     [
       'a number as the endpoint name',

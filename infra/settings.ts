@@ -36,6 +36,11 @@ export const CONTEXT_DEFAULTS = {
   corsOrigins: '*',
   /** The predict Lambda's architecture: arm64 or x86_64. */
   architecture: 'arm64',
+  /**
+   * create: the stack sets the account's API Gateway CloudWatch Logs role
+   * (stages with access logs need one); existing: the account has one.
+   */
+  apiGatewayAccountRole: 'create',
   /** The model input profile: a built-in name or a JSON profile (MODEL_INPUT_PROFILE). */
   modelInputProfile: DEFAULT_PROFILE_NAME,
   /** none (use the existing endpoint), asset (build model-server/Dockerfile), or an ECR image URI. */
@@ -58,12 +63,18 @@ export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
 
 export const CONTEXT_KEYS = Object.keys(CONTEXT_DEFAULTS) as ContextKey[];
 
+/** Who provides the account's API Gateway CloudWatch Logs role. */
+export const API_GATEWAY_ACCOUNT_ROLES = ['create', 'existing'] as const;
+export type ApiGatewayAccountRole = (typeof API_GATEWAY_ACCOUNT_ROLES)[number];
+
 export interface AppSettings {
   readonly stackName: string;
   readonly endpointName: string;
   readonly stages: readonly ImageInferenceApiStage[];
   readonly corsOrigins: readonly string[];
   readonly architecture: Architecture;
+  /** Whether the stack sets the account's API Gateway CloudWatch Logs role. */
+  readonly apiGatewayAccountRole: ApiGatewayAccountRole;
   /** The model input profile the Lambda prepares images with (a name or JSON). */
   readonly modelInputProfile: string;
   /** The model to deploy, or undefined to use the existing endpoint `endpointName`. */
@@ -242,6 +253,11 @@ export function readSettings(read: ContextReader): AppSettings {
     stages: stages(settings),
     corsOrigins: settings.list('corsOrigins', CONTEXT_DEFAULTS.corsOrigins.split(',')),
     architecture: architecture(settings),
+    apiGatewayAccountRole: settings.oneOf(
+      'apiGatewayAccountRole',
+      API_GATEWAY_ACCOUNT_ROLES,
+      CONTEXT_DEFAULTS.apiGatewayAccountRole,
+    ),
     modelInputProfile: text(settings, 'modelInputProfile'),
     model: model(settings),
   };

@@ -44,6 +44,7 @@ export class ImageInferenceStack extends Stack {
       stages: settings.stages,
       corsOrigins: settings.corsOrigins,
       architecture: settings.architecture,
+      cloudWatchRole: settings.apiGatewayAccountRole === 'create',
       modelInputProfile: settings.modelInputProfile,
     });
     if (this.model.endpoint !== undefined) {

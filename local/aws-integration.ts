@@ -22,7 +22,7 @@ import {
   serviceCall,
 } from './emulation/permissions.ts';
 import type { Fault, Outcome } from './emulation/reply.ts';
-import { methodRequestParams, type RouteScope } from './emulation/request-scope.ts';
+import type { RouteScope } from './emulation/request-scope.ts';
 import { UpstreamAgent } from './upstream-agent.ts';
 
 export interface AwsIntegrationOptions {
@@ -87,14 +87,13 @@ export class AwsIntegration {
   ): Outcome | Promise<Outcome> {
     const { mapping } = scope;
     const { binaryMediaTypes, access } = this.options;
-    const input = () => ({ params: methodRequestParams(scope) });
-    const method = { accept: scope.header('accept'), binaryMediaTypes, input };
+    const method = { accept: scope.header('accept'), binaryMediaTypes };
     const payload = integrationRequestBody(integration, {
       body,
       contentType: scope.header('content-type'),
       binaryMediaTypes,
       mapping,
-      input,
+      header: scope.header,
     });
     if (!Buffer.isBuffer(payload)) return payload;
 

@@ -16,12 +16,7 @@ import {
   type Reply,
   responseHeaders,
 } from './emulation/reply.ts';
-import {
-  methodRequestParams,
-  type RequestScope,
-  type RouteScope,
-  routeScope,
-} from './emulation/request-scope.ts';
+import { type RequestScope, type RouteScope, routeScope } from './emulation/request-scope.ts';
 import { findRoute, splitStagePath, validateRequestParameters } from './emulation/routing.ts';
 import type { Clock } from './emulation/throttle.ts';
 import { UsagePlans } from './emulation/usage-plans.ts';
@@ -129,7 +124,6 @@ export function createGateway(options: GatewayOptions): Server {
           contentType: scope.header('content-type'),
           accept: scope.header('accept'),
           binaryMediaTypes: model.binaryMediaTypes,
-          input: () => ({ params: methodRequestParams(scope) }),
         });
     }
   }

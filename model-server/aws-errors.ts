@@ -6,7 +6,11 @@
  * one place here so it is easy to correct.
  */
 import { randomUUID } from 'node:crypto';
-import { SAGEMAKER_MAX_BODY_BYTES } from '#shared/aws-facts.ts';
+import {
+  SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS,
+  SAGEMAKER_INFERENCE_ID_MAX_CHARS,
+  SAGEMAKER_MAX_BODY_BYTES,
+} from '#shared/aws-facts.ts';
 import { jsonReply, type Reply } from './http.ts';
 
 /**
@@ -83,6 +87,77 @@ export function contentLengthExceeded(limitBytes: number = SAGEMAKER_MAX_BODY_BY
     { message: `HTTP content length exceeded ${limitBytes} bytes.` },
     requestIdHeader(),
   );
+}
+
+/**
+ * InvokeEndpoint's constraints on the headers a gateway passes on (SageMaker
+ * API reference, InvokeEndpoint): `InferenceId` 1 to 64 characters matching
+ * `\A\S[\p{Print}]*\z` (Java: `\p{Print}` is printable ASCII, `\S` anything
+ * but ASCII white space), `CustomAttributes` at most 1024 matching
+ * `\p{ASCII}*`. Each broken one is a line of a ValidationError.
+ */
+export function requestViolations(
+  inferenceId: string | undefined,
+  customAttributes: string | undefined,
+): string[] {
+  const violations: string[] = [];
+  const constraint = (member: string, value: string | undefined, rule: string) =>
+    `Value ${value === undefined ? '' : `'${value}' `}at '${member}' failed to satisfy constraint: Member must ${rule}`;
+  if (inferenceId !== undefined) {
+    if (inferenceId.length === 0) {
+      violations.push(
+        constraint('inferenceId', inferenceId, 'have length greater than or equal to 1'),
+      );
+    } else if (inferenceId.length > SAGEMAKER_INFERENCE_ID_MAX_CHARS) {
+      violations.push(
+        constraint(
+          'inferenceId',
+          inferenceId,
+          `have length less than or equal to ${SAGEMAKER_INFERENCE_ID_MAX_CHARS}`,
+        ),
+      );
+    } else if (!/^[^ \t\n\v\f\r][\x20-\x7e]*$/.test(inferenceId)) {
+      violations.push(
+        constraint(
+          'inferenceId',
+          inferenceId,
+          String.raw`satisfy regular expression pattern: \A\S[\p{Print}]*\z`,
+        ),
+      );
+    }
+  }
+  // A sensitive member: AWS does not quote its value.
+  if (customAttributes !== undefined) {
+    if (customAttributes.length > SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS) {
+      violations.push(
+        constraint(
+          'customAttributes',
+          undefined,
+          `have length less than or equal to ${SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS}`,
+        ),
+      );
+    } else if (!/^\p{ASCII}*$/u.test(customAttributes)) {
+      violations.push(
+        constraint(
+          'customAttributes',
+          undefined,
+          String.raw`satisfy regular expression pattern: \p{ASCII}*`,
+        ),
+      );
+    }
+  }
+  return violations;
+}
+
+/**
+ * The request broke InvokeEndpoint's constraints: refused before anything
+ * else, in the format of AWS's constraint errors ("1 validation error
+ * detected: Value at 'body' failed to satisfy constraint: ...", as users
+ * report them from InvokeEndpointAsync).
+ */
+export function constraintsViolated(violations: readonly string[]): Reply {
+  const count = `${violations.length} validation error${violations.length === 1 ? '' : 's'}`;
+  return runtimeError('ValidationError', `${count} detected: ${violations.join('; ')}`);
 }
 
 export function endpointNotFound(scope: InvocationScope): Reply {

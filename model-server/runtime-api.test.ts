@@ -97,6 +97,16 @@ describe('InvokeEndpoint through the SDK', () => {
 
   it.each([
     {
+      what: 'an inference id over 64 characters, before the endpoint is looked up',
+      input: { EndpointName: 'missing-endpoint', InferenceId: 'r'.repeat(65) },
+      message: `1 validation error detected: Value '${'r'.repeat(65)}' at 'inferenceId' failed to satisfy constraint: Member must have length less than or equal to 64`,
+    },
+    {
+      what: 'an inference id with a tab, and custom attributes over 1024 characters',
+      input: { InferenceId: 'a\tb', CustomAttributes: 'c'.repeat(1025) },
+      message: String.raw`2 validation errors detected: Value 'a${'\t'}b' at 'inferenceId' failed to satisfy constraint: Member must satisfy regular expression pattern: \A\S[\p{Print}]*\z; Value at 'customAttributes' failed to satisfy constraint: Member must have length less than or equal to 1024`,
+    },
+    {
       what: 'an unknown endpoint',
       input: { EndpointName: 'missing-endpoint' },
       message: 'Endpoint missing-endpoint of account 000000000000 not found.',

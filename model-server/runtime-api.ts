@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  constraintsViolated,
   containerFailed,
   containerTimedOut,
   containerUnreachable,
@@ -15,6 +16,7 @@ import {
   type InvocationScope,
   LOCAL_ACCOUNT_ID,
   modelNotReady,
+  requestViolations,
   runtimeError,
   targetModelNotSupported,
   unknownVariant,
@@ -93,6 +95,12 @@ export function createRuntimeApi(options: RuntimeApiOptions) {
       account: LOCAL_ACCOUNT_ID,
       endpointName: request.endpointName,
     };
+    // SageMaker checks the request's shape before looking the endpoint up.
+    const violations = requestViolations(
+      header(headers, 'x-amzn-sagemaker-inference-id'),
+      header(headers, 'x-amzn-sagemaker-custom-attributes'),
+    );
+    if (violations.length > 0) return constraintsViolated(violations);
     if (!endpoints.has(request.endpointName)) return endpointNotFound(scope);
     if (header(headers, 'x-amzn-sagemaker-target-model') !== undefined) {
       return targetModelNotSupported(scope);

@@ -113,10 +113,14 @@ export const SAGEMAKER_INFERENCE_ID_MAX_CHARS = 64;
  */
 export const SAGEMAKER_CONTAINER_TIMEOUT_MS = 60_000;
 
-/** Printable ASCII, no leading space: the InferenceId pattern restricted to ASCII. */
-const INFERENCE_ID = new RegExp(
-  `^[\\x21-\\x7e][\\x20-\\x7e]{0,${SAGEMAKER_INFERENCE_ID_MAX_CHARS - 1}}$`,
-);
+/**
+ * Printable ASCII, no leading space: the InferenceId pattern restricted to
+ * ASCII, as a regular expression source without anchors that means the same
+ * in JavaScript and Java (API Gateway mapping templates match with it).
+ */
+export const INFERENCE_ID_PATTERN = `[\\x21-\\x7e][\\x20-\\x7e]{0,${SAGEMAKER_INFERENCE_ID_MAX_CHARS - 1}}`;
+
+const INFERENCE_ID = new RegExp(`^${INFERENCE_ID_PATTERN}$`);
 
 /** True when `value` is a valid SageMaker InferenceId (as this gateway sends them: ASCII). */
 export function isInferenceId(value: string): boolean {

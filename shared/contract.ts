@@ -25,10 +25,17 @@ export const EXPOSED_HEADERS = ['x-request-id', 'retry-after'] as const;
 
 /**
  * API Gateway binaryMediaTypes: request bodies of these types reach the
- * Lambda base64-encoded instead of being decoded as UTF-8 text (which
- * destroys image bytes).
+ * Lambda base64-encoded, and `/invocations` passes them to SageMaker as
+ * bytes, instead of being decoded as UTF-8 text (which destroys image
+ * bytes). Every binary body either route takes: uploads, image files,
+ * SageMaker's generic `application/x-image` and `application/x-npy` tensors.
  */
-export const BINARY_MEDIA_TYPES = ['multipart/form-data', 'image/*'] as const;
+export const BINARY_MEDIA_TYPES = [
+  'multipart/form-data',
+  'image/*',
+  'application/x-image',
+  'application/x-npy',
+] as const;
 
 /** Formats accepted after sniffing the bytes (sharp names). */
 export const ALLOWED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;

@@ -21,10 +21,20 @@ export const ERROR_CATALOGUE = {
   // (codes named after the gateway response types).
   BAD_REQUEST_PARAMETERS: { status: 400, title: 'Missing required request header' },
   BAD_REQUEST_BODY: { status: 400, title: 'Request body failed validation' },
+  // Only on API Gateway's DEFAULT_4XX, which keeps the status of the
+  // response it stands in for: its body carries no status, and 400 is nominal.
   REQUEST_REJECTED: { status: 400, title: 'Request rejected by API Gateway' },
+  // 401: an authorizer could not authenticate the caller (API Gateway).
+  UNAUTHORIZED: { status: 401, title: 'Unauthorized' },
   // 403: API Gateway refused the caller.
   INVALID_API_KEY: { status: 403, title: 'Missing or invalid API key' },
   MISSING_AUTHENTICATION_TOKEN: { status: 403, title: 'No such route' },
+  ACCESS_DENIED: { status: 403, title: 'Access denied' },
+  EXPIRED_TOKEN: { status: 403, title: 'Expired credentials' },
+  INVALID_SIGNATURE: { status: 403, title: 'Invalid request signature' },
+  WAF_FILTERED: { status: 403, title: 'Blocked by the web application firewall' },
+  // 404: API Gateway found no resource after authorization.
+  RESOURCE_NOT_FOUND: { status: 404, title: 'Resource not found' },
   // 413: something is larger than a limit; the detail names the limit.
   FILE_TOO_LARGE: { status: 413, title: 'File too large' },
   FIELD_TOO_LARGE: { status: 413, title: 'Field too large' },
@@ -33,6 +43,7 @@ export const ERROR_CATALOGUE = {
   // 415: the request or the image is of a type the gateway does not take.
   UNSUPPORTED_CONTENT_TYPE: { status: 415, title: 'Request is not multipart/form-data' },
   UNSUPPORTED_IMAGE_FORMAT: { status: 415, title: 'Image format not allowed' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Media type not supported by API Gateway' },
   // 422: well-formed request, undecodable image.
   IMAGE_UNDECODABLE: { status: 422, title: 'Image cannot be decoded' },
   // 429: a usage plan's limits (API Gateway).
@@ -49,7 +60,7 @@ export const ERROR_CATALOGUE = {
   ENDPOINT_TIMEOUT: { status: 504, title: 'The model did not answer in time' },
 } as const satisfies Record<string, { status: ErrorStatus; title: string }>;
 
-type ErrorStatus = 400 | 403 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
+type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 

@@ -149,11 +149,17 @@ describe('mapInvokeError', () => {
       expected: { code: 'ENDPOINT_UNAVAILABLE', status: 503 },
     },
     {
+      // SageMaker's 413 has no error type; /invocations answers it the same way (issue 12).
       error: Object.assign(new Error('UnknownError'), {
         name: 'Unknown',
         $metadata: { httpStatusCode: 413 },
       }),
-      expected: { code: 'ENDPOINT_REJECTED_REQUEST', status: 502 },
+      expected: {
+        code: 'REQUEST_TOO_LARGE',
+        status: 413,
+        detail:
+          'SageMaker accepts at most 6291456 bytes per invocation (4194304 on serverless endpoints).',
+      },
     },
     {
       error: Object.assign(new Error('m'), {
@@ -171,6 +177,87 @@ describe('mapInvokeError', () => {
     },
     { error: new TypeError('x is undefined'), expected: { code: 'INTERNAL_ERROR', status: 500 } },
   ])('maps $expected.code', ({ error, expected }) => {
+    expect(mapInvokeError(error, 2)).toMatchObject(expected);
+  });
+
+  /** An SDK service exception as the client raises it. */
+  function serviceError(name: string, status: number, fields: Record<string, unknown> = {}) {
+    return Object.assign(new Error(`${name} from SageMaker`), {
+      name,
+      $metadata: { httpStatusCode: status },
+      ...fields,
+    });
+  }
+
+  it.each([
+    {
+      what: 'ThrottlingException (400) by its type, not its status',
+      error: serviceError('ThrottlingException', 400),
+      expected: {
+        code: 'ENDPOINT_UNAVAILABLE',
+        status: 503,
+        retryAfterSeconds: 2,
+        detail: 'The endpoint is busy or not ready; retry after 2 s.',
+      },
+    },
+    {
+      what: 'TooManyRequestsException (429) by its status',
+      error: serviceError('TooManyRequestsException', 429),
+      expected: { code: 'ENDPOINT_UNAVAILABLE', status: 503, retryAfterSeconds: 2 },
+    },
+    {
+      what: 'AccessDeniedException: the gateway may not invoke the endpoint',
+      error: serviceError('AccessDeniedException', 403),
+      expected: {
+        code: 'INTERNAL_ERROR',
+        status: 500,
+        retryAfterSeconds: undefined,
+        detail:
+          'The gateway is not allowed to invoke this endpoint; the request id identifies it in the logs.',
+      },
+    },
+    {
+      what: "a ModelError with the container's 4xx message",
+      error: serviceError('ModelError', 424, {
+        OriginalStatusCode: 415,
+        OriginalMessage: 'Content type image/bmp is not served.',
+      }),
+      expected: {
+        code: 'MODEL_ERROR',
+        status: 502,
+        detail:
+          'The model container answered with status 415: Content type image/bmp is not served.',
+      },
+    },
+    {
+      what: "a ModelError with the container's 5xx message, which stays out",
+      error: serviceError('ModelError', 424, {
+        OriginalStatusCode: 503,
+        OriginalMessage: 'secret stack trace',
+      }),
+      expected: {
+        code: 'MODEL_ERROR',
+        status: 502,
+        retryAfterSeconds: undefined,
+        detail: 'The model container answered with status 503.',
+      },
+    },
+    {
+      what: 'a connection reset',
+      error: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      expected: { code: 'ENDPOINT_UNAVAILABLE', status: 503, retryAfterSeconds: 2 },
+    },
+    {
+      what: 'a DNS failure',
+      error: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }),
+      expected: { code: 'ENDPOINT_FAILURE', status: 502, retryAfterSeconds: undefined },
+    },
+    {
+      what: 'an error type the table does not list, by its status class',
+      error: serviceError('SomethingNewException', 409),
+      expected: { code: 'ENDPOINT_REJECTED_REQUEST', status: 502 },
+    },
+  ])('maps $what', ({ error, expected }) => {
     expect(mapInvokeError(error, 2)).toMatchObject(expected);
   });
 });

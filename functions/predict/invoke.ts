@@ -5,6 +5,14 @@ import {
 } from '@aws-sdk/client-sagemaker-runtime';
 import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '#shared/aws-facts.ts';
 import { GatewayError } from '#shared/errors.ts';
+import {
+  answerForSageMakerError,
+  CLIENT_FAILURES,
+  type FailureAnswer,
+  modelErrorDetail,
+  timeoutDetail,
+  UNREACHABLE_ERROR_CODES,
+} from '#shared/invoke-failures.ts';
 import type { Payload } from './payload.ts';
 
 /** The part of SageMakerRuntimeClient the gateway uses (a seam for the benchmark). */
@@ -173,65 +181,41 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 function timeoutError(deadline: Deadline, cause: unknown): GatewayError {
-  return new GatewayError(
-    'ENDPOINT_TIMEOUT',
-    `The model did not answer within ${(deadline.budgetMs / 1000).toFixed(1)} s.`,
-    { cause },
-  );
+  return new GatewayError('ENDPOINT_TIMEOUT', timeoutDetail(deadline.budgetMs), { cause });
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+/** The table's answer to what `client.send` threw. */
+function answerFor(error: unknown): FailureAnswer {
+  const answer = answerForSageMakerError((error as Error | null)?.name, httpStatus(error));
+  if (answer !== undefined) return answer;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    return UNREACHABLE_ERROR_CODES.has(code)
+      ? CLIENT_FAILURES.unreachable
+      : CLIENT_FAILURES.network;
+  }
+  return CLIENT_FAILURES.unexpected;
+}
 
 /**
- * Maps SageMaker Runtime errors to the catalogue by exception name and HTTP
- * status, never by message text. Details stay in `cause` for the logs.
+ * Maps SageMaker Runtime errors to the catalogue through the one failure
+ * table (shared/invoke-failures.ts): by exception name (SageMaker's error
+ * type), then HTTP status, then system error code; never by message text.
+ * Details stay in `cause` for the logs; only a ModelError's 4xx message,
+ * the container speaking to the client, reaches the detail.
  */
 export function mapInvokeError(error: unknown, retryAfterSeconds: number): GatewayError {
   if (error instanceof GatewayError) return error;
-  const name = (error as Error | null)?.name ?? '';
-  const status = httpStatus(error);
-  if (name === 'ModelError') {
-    const original = (error as { OriginalStatusCode?: number }).OriginalStatusCode;
-    return new GatewayError(
-      'MODEL_ERROR',
-      original === undefined
-        ? 'The model container answered with an error.'
-        : `The model container answered with status ${original}.`,
-      { cause: error },
-    );
-  }
-  // 413: SageMaker refused the body's size (6 MB; 4 MB serverless) and sends
-  // no error type, so the SDK names it Unknown: our request was at fault.
-  if (name === 'ValidationError' || status === 413) {
-    return new GatewayError(
-      'ENDPOINT_REJECTED_REQUEST',
-      'SageMaker rejected the invocation; the request id identifies it in the logs.',
-      { cause: error },
-    );
-  }
-  if (isRetryable(error) || UNREACHABLE_CODES.has((error as { code?: string }).code ?? '')) {
-    return new GatewayError(
-      'ENDPOINT_UNAVAILABLE',
-      `The endpoint is busy or not ready; retry after ${retryAfterSeconds} s.`,
-      { cause: error, retryAfterSeconds },
-    );
-  }
-  if (
-    name === 'InternalFailure' ||
-    name === 'InternalDependencyException' ||
-    (status !== undefined && status >= 500) ||
-    (error as { code?: string }).code !== undefined
-  ) {
-    return new GatewayError(
-      'ENDPOINT_FAILURE',
-      'The endpoint failed; the request id identifies it in the logs.',
-      { cause: error },
-    );
-  }
-  // Unknown: INTERNAL_ERROR via toProblem, with nothing leaked.
-  return new GatewayError(
-    'INTERNAL_ERROR',
-    'The gateway failed unexpectedly; the request id identifies it in the logs.',
-    { cause: error },
-  );
+  const answer = answerFor(error);
+  const detail =
+    answer.code === 'MODEL_ERROR'
+      ? modelErrorDetail(
+          (error as { OriginalStatusCode?: number }).OriginalStatusCode,
+          (error as { OriginalMessage?: string }).OriginalMessage,
+        )
+      : answer.detail({ retryAfterSeconds });
+  return new GatewayError(answer.code, detail, {
+    cause: error,
+    ...(answer.retryAfter ? { retryAfterSeconds } : {}),
+  });
 }

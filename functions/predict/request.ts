@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { isInferenceId, SAGEMAKER_INFERENCE_ID_MAX_CHARS } from '#shared/aws-facts.ts';
+import { isInferenceId } from '#shared/aws-facts.ts';
 import { GatewayError } from '#shared/errors.ts';
+import { INVALID_REQUEST_ID_DETAIL } from '#shared/invoke-failures.ts';
 
 /**
  * A header's value, found case-insensitively: API Gateway keeps the client's
@@ -55,10 +56,7 @@ export function decodeBody(event: APIGatewayProxyEvent): Buffer {
 export function resolveRequestId(clientValue: string | undefined, gatewayId: string): string {
   if (clientValue === undefined) return gatewayId;
   if (!isInferenceId(clientValue)) {
-    throw new GatewayError(
-      'INVALID_REQUEST_ID',
-      `X-Request-Id must be 1 to ${SAGEMAKER_INFERENCE_ID_MAX_CHARS} printable ASCII characters, not starting with a space.`,
-    );
+    throw new GatewayError('INVALID_REQUEST_ID', INVALID_REQUEST_ID_DETAIL);
   }
   return clientValue;
 }

@@ -129,6 +129,13 @@ export interface ImageInferenceApiProps {
    * @default - the stack name
    */
   readonly restApiName?: string;
+  /**
+   * Set the account's API Gateway CloudWatch Logs role (one per account and
+   * region), without which no stage with access logs can be created. False
+   * where the account has one already.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
 }
 
 /** Stage options with every default applied. */
@@ -158,6 +165,7 @@ export interface ResolvedApiProps {
   readonly functionEnvironment: Partial<Record<ConfigKey, string | number>>;
   /** Undefined: the stack name. */
   readonly restApiName: string | undefined;
+  readonly cloudWatchRole: boolean;
   /** `Retry-After` on 503s: the Lambda's setting, so both routes say the same. */
   readonly retryAfterSeconds: number;
 }
@@ -182,6 +190,7 @@ export const API_DEFAULTS = {
   memorySizeMb: 1024,
   timeout: Duration.seconds(25),
   logRetention: logs.RetentionDays.ONE_MONTH,
+  cloudWatchRole: true,
 } as const;
 
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
@@ -213,6 +222,7 @@ export function resolveApiProps(
     logRetention: props.logRetention ?? API_DEFAULTS.logRetention,
     functionEnvironment: props.functionEnvironment ?? {},
     restApiName: props.restApiName,
+    cloudWatchRole: props.cloudWatchRole ?? API_DEFAULTS.cloudWatchRole,
     retryAfterSeconds: Number(
       props.functionEnvironment?.retryAfterSeconds ?? DEFAULTS.retryAfterSeconds,
     ),

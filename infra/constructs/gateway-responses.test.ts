@@ -4,13 +4,14 @@ import { ERROR_CATALOGUE, type ErrorCode } from '#shared/errors.ts';
 import { type Problem, problemType } from '#shared/problem.ts';
 import { resourcesOf, testStack } from '../testing.ts';
 import { corsResponseHeaders } from './cors.ts';
+import { AWS_GATEWAY_RESPONSE_STATUS, type GatewayResponseType } from './gateway-response-types.ts';
 import { GATEWAY_RESPONSES } from './gateway-responses.ts';
 import { ImageInferenceApi } from './image-inference-api.ts';
 import { GATEWAY_MESSAGE, problemTemplate } from './problem-template.ts';
 
 interface GatewayResponse {
   ResponseType: string;
-  StatusCode: string;
+  StatusCode?: string;
   ResponseParameters: Record<string, string>;
   ResponseTemplates: Record<string, string>;
 }
@@ -37,8 +38,7 @@ const byType = gatewayResponses();
 
 describe('gateway responses', () => {
   // Gateway response type -> the code (and so the status) clients see.
-  const expected: Array<[string, ErrorCode]> = [
-    ['DEFAULT_4XX', 'REQUEST_REJECTED'],
+  const expected: Array<[GatewayResponseType, ErrorCode]> = [
     ['DEFAULT_5XX', 'INTEGRATION_FAILURE'],
     ['INVALID_API_KEY', 'INVALID_API_KEY'],
     ['MISSING_AUTHENTICATION_TOKEN', 'MISSING_AUTHENTICATION_TOKEN'],
@@ -50,10 +50,22 @@ describe('gateway responses', () => {
     ['BAD_REQUEST_PARAMETERS', 'BAD_REQUEST_PARAMETERS'],
     ['BAD_REQUEST_BODY', 'BAD_REQUEST_BODY'],
     ['REQUEST_TOO_LARGE', 'REQUEST_TOO_LARGE'],
+    ['ACCESS_DENIED', 'ACCESS_DENIED'],
+    ['AUTHORIZER_CONFIGURATION_ERROR', 'INTERNAL_ERROR'],
+    ['AUTHORIZER_FAILURE', 'INTERNAL_ERROR'],
+    ['EXPIRED_TOKEN', 'EXPIRED_TOKEN'],
+    ['INVALID_SIGNATURE', 'INVALID_SIGNATURE'],
+    ['RESOURCE_NOT_FOUND', 'RESOURCE_NOT_FOUND'],
+    ['UNAUTHORIZED', 'UNAUTHORIZED'],
+    ['UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_MEDIA_TYPE'],
+    ['WAF_FILTERED', 'WAF_FILTERED'],
   ];
 
-  it('restyles exactly these response types', () => {
-    expect(Object.keys(byType).sort()).toEqual(expected.map(([type]) => type).sort());
+  it('restyles every response type API Gateway documents, and DEFAULT_4XX', () => {
+    expect(Object.keys(byType).sort()).toEqual(Object.keys(AWS_GATEWAY_RESPONSE_STATUS).sort());
+    expect([...expected.map(([type]) => type), 'DEFAULT_4XX'].sort()).toEqual(
+      Object.keys(byType).sort(),
+    );
   });
 
   it.each(expected)(
@@ -80,6 +92,53 @@ describe('gateway responses', () => {
       expect(body.detail.length).toBeGreaterThan(0);
     },
   );
+
+  // Where the project answers otherwise than API Gateway would, and why.
+  const deliberate: Partial<Record<GatewayResponseType, number>> = {
+    // The backend could not be invoked: clients see the 502 a failed Lambda gives.
+    INTEGRATION_FAILURE: 502,
+    // What reaches it is AWS's own 502 for a failed or invalid Lambda answer.
+    DEFAULT_5XX: 502,
+  };
+
+  it.each(
+    Object.entries(AWS_GATEWAY_RESPONSE_STATUS).filter(([type]) => type !== 'DEFAULT_4XX') as Array<
+      [GatewayResponseType, number | null]
+    >,
+  )("%s keeps API Gateway's own status (%s)", (type, awsStatus) => {
+    expect(Number(byType[type]?.StatusCode)).toBe(deliberate[type] ?? awsStatus);
+  });
+
+  it.each([
+    ['WAF_FILTERED', 403],
+    ['UNSUPPORTED_MEDIA_TYPE', 415],
+    ['ACCESS_DENIED', 403],
+    ['UNAUTHORIZED', 401],
+    ['RESOURCE_NOT_FOUND', 404],
+    ['EXPIRED_TOKEN', 403],
+    ['INVALID_SIGNATURE', 403],
+  ] as const)('%s answers %i, not a fallback 400', (type, status) => {
+    expect(byType[type]?.StatusCode).toBe(String(status));
+    const body = render(byType[type]?.ResponseTemplates['application/json'] as string);
+    expect(body).toMatchObject({ status, code: type });
+  });
+
+  it('DEFAULT_4XX keeps the original status: no StatusCode, and a body that claims none', () => {
+    const response = byType.DEFAULT_4XX as GatewayResponse;
+    expect(response).not.toHaveProperty('StatusCode');
+    expect(response.ResponseParameters).toMatchObject({
+      'gatewayresponse.header.Content-Type': "'application/problem+json'",
+      'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
+    });
+    const body = render(response.ResponseTemplates['application/json'] as string);
+    expect(body).toEqual({
+      type: problemType('REQUEST_REJECTED'),
+      title: ERROR_CATALOGUE.REQUEST_REJECTED.title,
+      detail: 'Forbidden',
+      code: 'REQUEST_REJECTED',
+      requestId: 'a1b2c3',
+    });
+  });
 
   it("passes API Gateway's own message on as the detail of DEFAULT_4XX, escaped as JSON", () => {
     const body = render(
@@ -121,6 +180,16 @@ describe('gateway responses', () => {
 });
 
 describe('problemTemplate', () => {
+  it('leaves status out when asked, keeping the member order otherwise', () => {
+    const body = JSON.parse(
+      problemTemplate('REQUEST_REJECTED', 'Refused.', { withStatus: false }).replace(
+        '$context.requestId',
+        'r',
+      ),
+    ) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['type', 'title', 'detail', 'code', 'requestId']);
+  });
+
   it('refuses a fixed detail that VTL would interpret', () => {
     expect(() => problemTemplate('INTERNAL_ERROR', 'costs $5')).toThrow(
       'A fixed problem detail must not contain $ or # (VTL syntax), but received "costs $5"',

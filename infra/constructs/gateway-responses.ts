@@ -7,6 +7,7 @@ import {
 import { ERROR_CATALOGUE, type ErrorCode } from '#shared/errors.ts';
 import { PROBLEM_CONTENT_TYPE } from '#shared/problem.ts';
 import { corsResponseHeaders } from './cors.ts';
+import type { GatewayResponseType } from './gateway-response-types.ts';
 import { GATEWAY_MESSAGE, problemTemplate } from './problem-template.ts';
 
 /** `Retry-After` on THROTTLED: a token bucket refills within a second at any rate >= 1 rps. */
@@ -15,97 +16,153 @@ export const THROTTLED_RETRY_AFTER_SECONDS = 1;
 /** How one error API Gateway makes itself is restyled. */
 export interface GatewayResponseSpec {
   /** The gateway response type (`AWS::ApiGateway::GatewayResponse.ResponseType`). */
-  readonly type: string;
+  readonly type: GatewayResponseType;
   readonly code: ErrorCode;
   /** A fixed sentence, or GATEWAY_MESSAGE to pass on API Gateway's own. */
   readonly detail: string;
   readonly retryAfterSeconds?: number;
+  /**
+   * Leave the status to API Gateway (no `statusCode`) and the body without
+   * `status`: for a fallback, whose original status no template can know.
+   * @default false - the code's status, in the status line and in the body
+   */
+  readonly keepStatus?: boolean;
 }
 
 /**
- * Every gateway response the API defines, each with an explicit status (its
- * code's), so the body's `status` is always the HTTP status. That matters
- * for DEFAULT_4XX and DEFAULT_5XX: a fallback keeps the original status
- * unless given one, and no template variable tells a template what that
- * status is. Every type that can fire on this API (API keys, a parameter
- * validator, Lambda and AWS integrations; no authorizer, IAM auth or WAF)
- * has its own entry, so the fallbacks only see what AWS adds later.
+ * Every gateway response type API Gateway documents, restyled: the
+ * compiler checks that none is missing. Each type answers its code's
+ * status, in the status line and the body; each 4xx type has a code of
+ * its own with API Gateway's status, so clients can act on it. The
+ * authorizer's 500s answer INTERNAL_ERROR, as API_CONFIGURATION_ERROR
+ * does: a 5xx names no internals (the request id finds them in the logs).
+ *
+ * DEFAULT_4XX then only sees types AWS adds later. It sets no status, so
+ * those keep theirs (a fallback's status replaces that of every type it
+ * stands in for: "Gateway response types for API Gateway"). Its body
+ * cannot say which status that is: a gateway response template is plain
+ * variable substitution, not VTL ("x-amazon-apigateway-gateway-responses.
+ * responseTemplates object"), and `$context.status` is listed under
+ * "Variables for access logging for API Gateway" only, not under
+ * "Variables for data transformations". So the body leaves `status` out
+ * (RFC 9457 section 3.1.4: it is advisory) rather than claim one; its
+ * detail is API Gateway's own message.
+ *
+ * DEFAULT_5XX stays at 502: what reaches it is AWS's own 502 for a Lambda
+ * that failed, outlived its timeout or returned an invalid result
+ * (malformed, over LAMBDA_MAX_RESPONSE_BYTES). INTEGRATION_FAILURE (504 by
+ * default) answers 502 too: the backend could not be invoked, which
+ * clients see as the same failure.
  */
-export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
-  { type: 'DEFAULT_4XX', code: 'REQUEST_REJECTED', detail: GATEWAY_MESSAGE },
-  {
-    // In practice what reaches DEFAULT_5XX is AWS's 502 for a Lambda that
-    // failed, outlived its timeout or returned an invalid result (malformed,
-    // over LAMBDA_MAX_RESPONSE_BYTES): fixed at 502 so clients see the status
-    // AWS would send.
-    type: 'DEFAULT_5XX',
+const SPECS = {
+  DEFAULT_4XX: { code: 'REQUEST_REJECTED', detail: GATEWAY_MESSAGE, keepStatus: true },
+  DEFAULT_5XX: {
     code: 'INTEGRATION_FAILURE',
     detail:
       'API Gateway got no valid answer from its backend (it failed or returned an invalid result); the request id identifies the request in the logs.',
   },
-  {
-    type: 'INVALID_API_KEY',
+  INVALID_API_KEY: {
     code: 'INVALID_API_KEY',
     detail:
       "Send an API key of this stage in the x-api-key header; the key is missing, unknown, disabled, or not in this stage's usage plan.",
   },
-  {
-    type: 'MISSING_AUTHENTICATION_TOKEN',
+  MISSING_AUTHENTICATION_TOKEN: {
     code: 'MISSING_AUTHENTICATION_TOKEN',
     detail:
       'No route matches this method and path; the API serves POST /{stage}/predict and POST /{stage}/invocations.',
   },
-  {
-    type: 'THROTTLED',
+  THROTTLED: {
     code: 'THROTTLED',
     detail: "Too many requests for this stage or this API key's rate limit; retry later.",
     retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS,
   },
-  {
-    type: 'QUOTA_EXCEEDED',
+  QUOTA_EXCEEDED: {
     code: 'QUOTA_EXCEEDED',
     detail: "This API key has used its usage plan's request quota for the current period.",
   },
-  {
-    type: 'INTEGRATION_TIMEOUT',
+  INTEGRATION_TIMEOUT: {
     code: 'ENDPOINT_TIMEOUT',
     detail: `No answer within API Gateway's integration timeout (${API_GATEWAY_INTEGRATION_TIMEOUT_MS / 1000} s).`,
   },
-  {
-    type: 'INTEGRATION_FAILURE',
+  INTEGRATION_FAILURE: {
     code: 'INTEGRATION_FAILURE',
     detail:
       'API Gateway could not invoke its backend; the request id identifies the request in the logs.',
   },
-  {
-    type: 'API_CONFIGURATION_ERROR',
+  API_CONFIGURATION_ERROR: {
     code: 'INTERNAL_ERROR',
     detail: 'The API is misconfigured; the request id identifies the request in the logs.',
   },
-  {
-    type: 'BAD_REQUEST_PARAMETERS',
+  BAD_REQUEST_PARAMETERS: {
     code: 'BAD_REQUEST_PARAMETERS',
     detail: 'The Content-Type header is required (multipart/form-data for /predict).',
   },
-  {
-    type: 'BAD_REQUEST_BODY',
+  BAD_REQUEST_BODY: {
     code: 'BAD_REQUEST_BODY',
     detail: "The request body does not match the method's request model.",
   },
-  {
-    // Observed: API Gateway answers its own limit (API_GATEWAY_MAX_REQUEST_BYTES)
-    // before gateway responses apply, with a plain-text 413; this response
-    // restyles the 413s that do go through it.
-    type: 'REQUEST_TOO_LARGE',
+  // Observed: API Gateway answers its own limit (API_GATEWAY_MAX_REQUEST_BYTES)
+  // before gateway responses apply, with a plain-text 413; this response
+  // restyles the 413s that do go through it.
+  REQUEST_TOO_LARGE: {
     code: 'REQUEST_TOO_LARGE',
     detail: `The request is larger than API Gateway accepts (${API_GATEWAY_MAX_REQUEST_BYTES} bytes) or than a Lambda event can carry (${LAMBDA_MAX_EVENT_BYTES} bytes, about 4.4 MB of file once base64-encoded).`,
   },
-];
+  // The types below cannot fire on this API as built (no authorizer, no IAM
+  // auth, no web ACL, no strict passthrough); each has its entry so that
+  // adding one of those keeps its status and the problem+json shape.
+  ACCESS_DENIED: {
+    code: 'ACCESS_DENIED',
+    detail: "The API's authorizer or resource policy denied this request.",
+  },
+  AUTHORIZER_CONFIGURATION_ERROR: {
+    code: 'INTERNAL_ERROR',
+    detail:
+      "API Gateway could not reach the API's authorizer; the request id identifies the request in the logs.",
+  },
+  AUTHORIZER_FAILURE: {
+    code: 'INTERNAL_ERROR',
+    detail:
+      "The API's authorizer failed while authenticating the caller; the request id identifies the request in the logs.",
+  },
+  EXPIRED_TOKEN: {
+    code: 'EXPIRED_TOKEN',
+    detail: "The request's AWS credentials or signature have expired; sign it again.",
+  },
+  INVALID_SIGNATURE: {
+    code: 'INVALID_SIGNATURE',
+    detail: "The request's AWS signature (Signature Version 4) does not match the request.",
+  },
+  RESOURCE_NOT_FOUND: {
+    code: 'RESOURCE_NOT_FOUND',
+    detail: 'API Gateway found no resource for this request once it was authorized.',
+  },
+  UNAUTHORIZED: {
+    code: 'UNAUTHORIZED',
+    detail: "The API's authorizer could not authenticate the caller; send valid credentials.",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'API Gateway does not pass a body of this Content-Type on to the backend.',
+  },
+  // AWS WAF's own custom responses, where a web ACL defines one, take
+  // precedence over this one ("Gateway response types for API Gateway").
+  WAF_FILTERED: {
+    code: 'WAF_FILTERED',
+    detail: 'AWS WAF blocked this request (a rule of the web ACL on this stage).',
+  },
+} as const satisfies Record<GatewayResponseType, Omit<GatewayResponseSpec, 'type'>>;
+
+/** Every gateway response the API defines (SPECS above), one per type. */
+export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = Object.entries(SPECS).map(
+  ([type, spec]) => ({ type: type as GatewayResponseType, ...spec }),
+);
 
 /** The parts of a gateway response the API adds, in CDK's terms. */
 export interface RenderedGatewayResponse {
-  readonly type: string;
-  readonly statusCode: string;
+  readonly type: GatewayResponseType;
+  /** Undefined: API Gateway's own status for the type (`keepStatus`). */
+  readonly statusCode: string | undefined;
   /** Header name -> mapping expression (quoted static value or request mapping). */
   readonly responseHeaders: Record<string, string>;
   /** Keyed `application/json`: the template API Gateway falls back to for any Accept. */
@@ -125,9 +182,13 @@ export function renderGatewayResponse(
   if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = `'${spec.retryAfterSeconds}'`;
   return {
     type: spec.type,
-    statusCode: String(ERROR_CATALOGUE[spec.code].status),
+    statusCode: spec.keepStatus === true ? undefined : String(ERROR_CATALOGUE[spec.code].status),
     responseHeaders: headers,
-    templates: { 'application/json': problemTemplate(spec.code, spec.detail) },
+    templates: {
+      'application/json': problemTemplate(spec.code, spec.detail, {
+        withStatus: spec.keepStatus !== true,
+      }),
+    },
   };
 }
 

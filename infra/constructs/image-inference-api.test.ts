@@ -19,7 +19,12 @@ describe('ImageInferenceApi: the REST API', () => {
     expect(api.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
     expect(api.ApiKeySourceType).toBe('HEADER');
     expect(api.BinaryMediaTypes).toEqual([...BINARY_MEDIA_TYPES]);
-    expect(api.BinaryMediaTypes).toEqual(['multipart/form-data', 'image/*']);
+    expect(api.BinaryMediaTypes).toEqual([
+      'multipart/form-data',
+      'image/*',
+      'application/x-image',
+      'application/x-npy',
+    ]);
   });
 
   it('has exactly POST and OPTIONS on /predict and /invocations, and requires the API key on both POSTs', () => {

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,6 +10,7 @@ import {
   endpointArns,
   invokeEndpointStatement,
 } from './invoke-permissions.ts';
+import { allowEveryStageToInvoke } from './lambda-permissions.ts';
 import { createPredictFunction } from './predict-function.ts';
 import { addRoutes } from './routes.ts';
 import {
@@ -37,7 +38,10 @@ export type { ImageInferenceStageResources } from './stages.ts';
  *
  * Construct ids are a contract (renaming one replaces resources, and the
  * local gateway reads the template): `PredictFunction`,
- * `PredictFunctionLogs`, `InvocationsRole`, `Stages/<name>/...`, `RestApi`.
+ * `PredictFunctionLogs`, `InvocationsRole`, `Stages/<name>/...` (with
+ * `ApiPermission.POST.predict` on every stage but the first, whose
+ * permission CDK's integration adds), `RestApi` (with `CloudWatchRole` and
+ * `Account` unless `cloudWatchRole` is false).
  */
 export class ImageInferenceApi extends Construct {
   readonly restApi: apigw.RestApi;
@@ -73,8 +77,7 @@ export class ImageInferenceApi extends Construct {
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       binaryMediaTypes: [...resolved.binaryMediaTypes],
       apiKeySourceType: apigw.ApiKeySourceType.HEADER,
-      // The account-wide CloudWatch role is not this app's to own.
-      cloudWatchRole: false,
+      ...accountCloudWatchRole(resolved.cloudWatchRole),
       deploy: true,
       deployOptions: stageOptions(
         first,
@@ -84,7 +87,7 @@ export class ImageInferenceApi extends Construct {
     // RestApi's own output names the first stage only; the stack outputs every stage's URL.
     this.restApi.node.tryRemoveChild('Endpoint');
 
-    addRoutes(this.restApi, {
+    const methods = addRoutes(this.restApi, {
       predictFunction: this.predictFunction,
       invocationsRole: this.invocationsRole,
       corsOrigins: resolved.corsOrigins,
@@ -92,5 +95,43 @@ export class ImageInferenceApi extends Construct {
     });
     addGatewayResponses(this.restApi, resolved.corsOrigins);
     this.stages = addStages(this.restApi, resolved.stages, stageScopes);
+    allowEveryStageToInvoke(
+      this.predictFunction,
+      methods.predict,
+      [...this.stages.values()].map(({ settings, stage }) => ({
+        scope: (stageScopes.get(settings.stageName) as StageScope).scope,
+        stage,
+      })),
+    );
+    if (resolved.cloudWatchRole) acknowledgeCloudWatchRole(this.restApi);
   }
+}
+
+/**
+ * The RestApi's CloudWatch role options. Creating a stage with access logs
+ * fails ("CloudWatch Logs role ARN must be set in account settings to
+ * enable logging") until the account names a role API Gateway may assume
+ * (API Gateway developer guide, "Set up CloudWatch logging for REST APIs
+ * in API Gateway"). With `create`, the RestApi adds that role (managed
+ * policy AmazonAPIGatewayPushToCloudWatchLogs) and `AWS::ApiGateway::Account`,
+ * and CDK makes every stage depend on the Account. Both are retained: the
+ * setting is one per account and region, survives the stack ("When you
+ * delete a stack containing this resource, API Gateway can still assume the
+ * provided IAM role": AWS CloudFormation, AWS::ApiGateway::Account), and
+ * other APIs in the account log through it.
+ */
+function accountCloudWatchRole(
+  create: boolean,
+): Pick<apigw.RestApiProps, 'cloudWatchRole' | 'cloudWatchRoleRemovalPolicy'> {
+  return create
+    ? { cloudWatchRole: true, cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }
+    : { cloudWatchRole: false };
+}
+
+function acknowledgeCloudWatchRole(restApi: apigw.RestApi): void {
+  Validations.of(restApi.node.findChild('CloudWatchRole')).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    reason:
+      "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account's API Gateway logging role (set-up-logging); the role can be assumed by API Gateway only, and it is account-wide by design, so it cannot name this API's log groups.",
+  });
 }

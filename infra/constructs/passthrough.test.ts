@@ -2,6 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '#shared/errors.ts';
 import { type Problem, problemType } from '#shared/problem.ts';
+import { renderResponse } from '../../testing/mapping-template.ts';
 import { readable, resourcesOf, testStack } from '../testing.ts';
 import { ImageInferenceApi } from './image-inference-api.ts';
 import { sageMakerErrorSpecs } from './passthrough.ts';
@@ -105,10 +106,7 @@ describe('POST /{stage}/invocations: SageMaker errors', () => {
     const [response] = matching as [(typeof responses)[number]];
     expect(response.StatusCode).toBe(String(status));
     const body = JSON.parse(
-      (response.ResponseTemplates?.['application/json'] ?? '').replace(
-        '$context.requestId',
-        'req-1',
-      ),
+      renderResponse(response.ResponseTemplates?.['application/json'] ?? '').output,
     ) as Problem;
     expect(body).toMatchObject({
       type: problemType(code),
@@ -172,7 +170,8 @@ describe('POST /{stage}/invocations: SageMaker errors', () => {
     const declared = new Map(
       method.MethodResponses.map((r) => [r.StatusCode, Object.keys(r.ResponseParameters)]),
     );
-    expect([...declared.keys()].sort()).toEqual(['200', '413', '500', '502', '503']);
+    // 400: the ValidationError template's answer to a refused X-Request-Id or X-Client-Id.
+    expect([...declared.keys()].sort()).toEqual(['200', '400', '413', '500', '502', '503']);
     for (const response of responses) {
       for (const header of Object.keys(response.ResponseParameters)) {
         expect(declared.get(response.StatusCode)).toContain(header);

@@ -19,22 +19,36 @@ const REQUEST_ID = '$context.requestId';
 
 const PLACEHOLDER = '\u0000detail\u0000';
 
+/** How a problem template is rendered. */
+export interface ProblemTemplateOptions {
+  /**
+   * Include the code's status. Off where the HTTP status is API Gateway's
+   * and unknown to the template (a fallback gateway response).
+   * @default true
+   */
+  readonly withStatus?: boolean;
+}
+
 /**
  * The problem body for `code`, as a template: `requestId` is API Gateway's
  * request id, `detail` a fixed sentence or GATEWAY_MESSAGE. Fixed details
  * must hold no `$` or `#`: integration response templates go through VTL.
  */
-export function problemTemplate(code: ErrorCode, detail: string): string {
+export function problemTemplate(
+  code: ErrorCode,
+  detail: string,
+  options: ProblemTemplateOptions = {},
+): string {
   if (detail !== GATEWAY_MESSAGE && /[$#]/.test(detail)) {
     throw new Error(
       `A fixed problem detail must not contain $ or # (VTL syntax), but received ${JSON.stringify(detail)}`,
     );
   }
   const { status, title } = ERROR_CATALOGUE[code];
-  const problem: Problem = {
+  const problem: Omit<Problem, 'status'> & { status?: number } = {
     type: problemType(code),
     title,
-    status,
+    ...(options.withStatus === false ? {} : { status }),
     detail: detail === GATEWAY_MESSAGE ? PLACEHOLDER : detail,
     code,
     requestId: REQUEST_ID,

@@ -33,8 +33,15 @@ export interface RoutesOptions {
   readonly retryAfterSeconds: number;
 }
 
+/** The methods the routes add that take requests (not the preflights). */
+export interface RouteMethods {
+  /** `POST /predict`, integrated with the predict Lambda. */
+  readonly predict: apigw.Method;
+  readonly invocations: apigw.Method;
+}
+
 /** Adds both routes, with the request validator (`RequireContentType`) they share. */
-export function addRoutes(restApi: apigw.RestApi, options: RoutesOptions): void {
+export function addRoutes(restApi: apigw.RestApi, options: RoutesOptions): RouteMethods {
   const validator = restApi.addRequestValidator('RequireContentType', {
     validateRequestParameters: true,
     validateRequestBody: false,
@@ -44,15 +51,17 @@ export function addRoutes(restApi: apigw.RestApi, options: RoutesOptions): void 
     reason:
       'Both POST methods validate their parameters (Content-Type required). Body validation needs a JSON Schema model and these bodies are multipart or binary: the Lambda validates every part itself, and /invocations passes bodies to the model unchanged by design.',
   });
-  addPredictRoute(restApi, validator, options);
-  addInvocationsRoute(restApi, validator, options);
+  return {
+    predict: addPredictRoute(restApi, validator, options),
+    invocations: addInvocationsRoute(restApi, validator, options),
+  };
 }
 
 function addPredictRoute(
   restApi: apigw.RestApi,
   validator: apigw.RequestValidator,
   options: RoutesOptions,
-): void {
+): apigw.Method {
   const resource = restApi.root.addResource(ROUTES.predict);
   const method = resource.addMethod(
     'POST',
@@ -65,13 +74,14 @@ function addPredictRoute(
   );
   acknowledgeApiKeyMethod(method);
   addPreflight(resource, options.corsOrigins);
+  return method;
 }
 
 function addInvocationsRoute(
   restApi: apigw.RestApi,
   validator: apigw.RequestValidator,
   options: RoutesOptions,
-): void {
+): apigw.Method {
   const resource = restApi.root.addResource(ROUTES.invocations);
   const integrationResponses = passthroughIntegrationResponses(
     sageMakerErrorSpecs(options.retryAfterSeconds),
@@ -105,6 +115,7 @@ function addInvocationsRoute(
   );
   acknowledgeApiKeyMethod(method);
   addPreflight(resource, options.corsOrigins);
+  return method;
 }
 
 /**

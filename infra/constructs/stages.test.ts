@@ -1,3 +1,4 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { describe, expect, it } from 'vitest';
 import { readable, resourcesOf, stagesByName, synthApi } from '../testing.ts';
@@ -84,5 +85,63 @@ describe('ImageInferenceApi: stages, usage plans and keys', () => {
       expect(key).not.toHaveProperty('Value');
       expect(key.Enabled).toBe(true);
     }
+  });
+});
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+function resources(template: Template): Record<string, Resource> {
+  return template.toJSON().Resources as Record<string, Resource>;
+}
+
+describe("ImageInferenceApi: the account's API Gateway CloudWatch Logs role", () => {
+  it('sets it by default, retained, and creates every stage after it', () => {
+    const template = synthApi({
+      stages: [{ stageName: 'dev' }, { stageName: 'qa' }, { stageName: 'prod' }],
+    });
+    const all = Object.entries(resources(template));
+    const accounts = all.filter(([, r]) => r.Type === 'AWS::ApiGateway::Account');
+    expect(accounts).toHaveLength(1);
+    const [accountId, account] = accounts[0] as [string, Resource];
+    const roleId = (account.Properties.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
+    const role = resources(template)[roleId] as Resource;
+    expect(role.Type).toBe('AWS::IAM::Role');
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'apigateway.amazonaws.com' },
+        },
+      ],
+    });
+    expect((role.Properties.ManagedPolicyArns as unknown[]).map(readable)).toEqual([
+      'arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+    ]);
+    // The account setting outlives the stack; so must the role it names.
+    for (const resource of [account, role]) {
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.UpdateReplacePolicy).toBe('Retain');
+    }
+    const stages = all.filter(([, r]) => r.Type === 'AWS::ApiGateway::Stage');
+    expect(stages).toHaveLength(3);
+    for (const [, stage] of stages) expect(stage.DependsOn).toContain(accountId);
+  });
+
+  it('leaves the account alone with cloudWatchRole: false', () => {
+    const template = synthApi({ cloudWatchRole: false });
+    const types = Object.values(resources(template)).map((r) => r.Type);
+    expect(types).not.toContain('AWS::ApiGateway::Account');
+    expect(types.filter((type) => type === 'AWS::IAM::Role')).toHaveLength(2);
+    expect(Object.keys(stagesByName(template)).sort()).toEqual(['dev', 'prod']);
   });
 });

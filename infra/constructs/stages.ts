@@ -144,6 +144,6 @@ function acknowledgeStage(stage: apigw.Stage): void {
   Validations.of(stage).acknowledge({
     id: 'AwsSolutions-APIG6',
     reason:
-      "Execution logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), a per-region singleton this app must not own. Every stage writes JSON access logs with the error type and the integration's status.",
+      "Execution logs stay off: they trace every request step by step, request data included, at CloudWatch Logs cost. Every stage writes JSON access logs with the error type, its message and the integration's status; turn execution logging on for a stage while debugging.",
   });
 }

@@ -6,13 +6,7 @@
  */
 import { API_GATEWAY_MAX_REQUEST_BYTES } from '#shared/aws-facts.ts';
 import type { GatewayResponse } from './api-model.ts';
-import {
-  type HeaderLookup,
-  type MappingContext,
-  mapParameter,
-  renderTemplate,
-  TemplateError,
-} from './mapping.ts';
+import { type HeaderLookup, type MappingContext, mapParameter, renderTemplate } from './mapping.ts';
 import type { Fault, GatewayResponseType, Reply } from './reply.ts';
 
 /**
@@ -111,15 +105,8 @@ export function gatewayReply(
   if (!headers.some(([name]) => name.toLowerCase() === 'content-type'))
     headers.push(['Content-Type', 'application/json']);
   const template = response.responseTemplates['application/json'];
-  let body = JSON.stringify({ message });
-  if (template !== undefined) {
-    try {
-      body = renderTemplate(template, context);
-    } catch (error) {
-      // API Gateway refuses such a template when it is imported; keep AWS's own body.
-      if (!(error instanceof TemplateError)) throw error;
-    }
-  }
+  const body =
+    template === undefined ? JSON.stringify({ message }) : renderTemplate(template, context);
   return {
     status: response.statusCode ?? defaults.status,
     headers,

@@ -6,15 +6,9 @@
  */
 import type { ContentHandling, PassthroughBehavior } from './api-model.ts';
 import { integrationRequestPayload, NOT_BASE64 } from './content-handling.ts';
-import {
-  type HeaderLookup,
-  type MappingContext,
-  mapParameter,
-  renderTemplate,
-  TemplateError,
-  type TemplateInput,
-} from './mapping.ts';
+import { type HeaderLookup, type MappingContext, mapParameter } from './mapping.ts';
 import type { Fault } from './reply.ts';
+import { evaluateTemplate, VtlError } from './vtl.ts';
 
 const HEADER_PREFIX = 'integration.request.header.';
 const STAGE_VARIABLE = /\{stageVariables\.([A-Za-z0-9_]+)\}|\$\{stageVariables\.([A-Za-z0-9_]+)\}/g;
@@ -57,8 +51,8 @@ export interface PayloadRequest {
   readonly contentType: string | undefined;
   readonly binaryMediaTypes: readonly string[];
   readonly mapping: MappingContext;
-  /** `$input` for a request template (built only when one applies). */
-  readonly input: () => Omit<TemplateInput, 'body'>;
+  /** The method request's headers, for `$input.params()` in a request template. */
+  readonly header: HeaderLookup;
 }
 
 const UNSUPPORTED: Fault = { fault: 'UNSUPPORTED_MEDIA_TYPE' };
@@ -102,14 +96,13 @@ export function integrationRequestBody(
   if (payload === NOT_BASE64) return CONFIGURATION_ERROR;
   if (template === undefined) return payload;
   try {
-    return Buffer.from(
-      renderTemplate(template, request.mapping, {
-        ...request.input(),
-        body: payload.toString('utf8'),
-      }),
-    );
+    const { output } = evaluateTemplate(template, request.mapping, {
+      body: payload.toString('utf8'),
+      header: request.header,
+    });
+    return Buffer.from(output);
   } catch (error) {
-    if (error instanceof TemplateError) return CONFIGURATION_ERROR;
+    if (error instanceof VtlError) return CONFIGURATION_ERROR;
     throw error;
   }
 }

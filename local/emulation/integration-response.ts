@@ -1,30 +1,21 @@
 /**
  * The response side of AWS and MOCK integrations: the integration response
  * chosen by the backend's status code, its payload conversion
- * (`contentHandling`), its `method.response.header.*` mappings and its
- * `application/json` template, whose `$context.responseOverride` has the
- * last word on status and headers.
+ * (`contentHandling` against binaryMediaTypes), its
+ * `method.response.header.*` mappings and its `application/json` template,
+ * run as VTL (vtl.ts) with the status and headers it overrides applied.
  */
 import type { ContentHandling, IntegrationResponse } from './api-model.ts';
 import { methodResponsePayload, NOT_BASE64 } from './content-handling.ts';
-import {
-  evaluateTemplate,
-  type HeaderLookup,
-  type MappingContext,
-  mapParameter,
-  TemplateError,
-  type TemplateInput,
-} from './mapping.ts';
+import { type HeaderLookup, type MappingContext, mapParameter } from './mapping.ts';
 import { matchesMediaType } from './media-types.ts';
 import type { Fault, Outcome, Reply } from './reply.ts';
+import { evaluateTemplate, VtlError } from './vtl.ts';
 
 const HEADER_PREFIX = 'method.response.header.';
 const NO_HEADER: HeaderLookup = () => undefined;
 const EMPTY_OK: Reply = { status: 200, headers: [], body: Buffer.alloc(0) };
 const CONFIGURATION_ERROR: Fault = { fault: 'API_CONFIGURATION_ERROR' };
-const NO_PARAMS: Omit<TemplateInput, 'body'> = {
-  params: { path: {}, querystring: {}, header: {} },
-};
 
 /**
  * The integration response for `status`: the first whose selection pattern
@@ -50,29 +41,28 @@ export interface IntegrationResult {
   readonly body: Buffer;
 }
 
-/** The method request, as the response side needs it. */
-export interface MethodRequest {
-  /** The request's Accept header. */
+/** What the response side needs of the method request to convert the payload. */
+export interface PayloadNegotiation {
+  /** The request's Accept header (only its first media type counts). */
   readonly accept: string | undefined;
   readonly binaryMediaTypes: readonly string[];
-  /** `$input.params()` for templates. */
-  readonly input: () => Omit<TemplateInput, 'body'>;
 }
 
 /**
  * The method response: the selected integration response's status, its
  * header mappings, and its template rendered, or the backend's payload
- * (converted as contentHandling and binaryMediaTypes say, when `request` is
- * given) when it has none. No integration response for the status is a
- * DEFAULT_5XX, as API Gateway answers; a payload that cannot be converted
- * or a template that cannot run is an API_CONFIGURATION_ERROR.
+ * (converted as contentHandling and binaryMediaTypes say, when
+ * `negotiation` is given) when it has none. No integration response for the
+ * status is a DEFAULT_5XX, as API Gateway answers; so is a template that
+ * cannot run ("Execution failed due to configuration error"). A payload
+ * CONVERT_TO_BINARY cannot decode is an API_CONFIGURATION_ERROR (500).
  */
 export function integrationReply(
   responses: readonly IntegrationResponse[],
   result: IntegrationResult,
   mapping: MappingContext,
   requestHeader: HeaderLookup,
-  request?: MethodRequest,
+  negotiation?: PayloadNegotiation,
 ): Outcome {
   const chosen = selectIntegrationResponse(responses, result.status);
   if (chosen === undefined) return { fault: 'DEFAULT_5XX' };
@@ -83,13 +73,13 @@ export function integrationReply(
     if (value !== undefined) headers.push([key.slice(HEADER_PREFIX.length), value]);
   }
   const payload =
-    request === undefined
+    negotiation === undefined
       ? result.body
       : methodResponsePayload(
           result.body,
           result.header('content-type'),
-          request.accept,
-          request.binaryMediaTypes,
+          negotiation.accept,
+          negotiation.binaryMediaTypes,
           chosen.contentHandling,
         );
   if (payload === NOT_BASE64) return CONFIGURATION_ERROR;
@@ -98,50 +88,51 @@ export function integrationReply(
   let rendered: ReturnType<typeof evaluateTemplate>;
   try {
     rendered = evaluateTemplate(template, mapping, {
-      ...(request?.input() ?? NO_PARAMS),
       body: payload.toString('utf8'),
+      header: requestHeader,
     });
   } catch (error) {
-    if (error instanceof TemplateError) return CONFIGURATION_ERROR;
+    if (error instanceof VtlError)
+      return { fault: 'DEFAULT_5XX', message: 'Internal server error' };
     throw error;
   }
-  for (const [name, value] of Object.entries(rendered.headers)) {
-    const at = headers.findIndex(([existing]) => existing.toLowerCase() === name.toLowerCase());
-    if (at === -1) headers.push([name, value]);
-    else headers[at] = [headers[at]?.[0] ?? name, value];
-  }
+  // An override replaces the mapped header of the same name.
+  const overridden = new Set(rendered.headers.map(([name]) => name.toLowerCase()));
   return {
     status: rendered.status ?? chosen.statusCode,
-    headers,
-    body: Buffer.from(rendered.body),
+    headers: [
+      ...headers.filter(([name]) => !overridden.has(name.toLowerCase())),
+      ...rendered.headers,
+    ],
+    body: Buffer.from(rendered.output),
   };
+}
+
+/** The method request of a MOCK integration: its request template chooses the status. */
+export interface MockRequest extends PayloadNegotiation {
+  readonly requestTemplates?: Readonly<Record<string, string>>;
+  /** The integration's contentHandling. */
+  readonly contentHandling?: ContentHandling;
+  readonly contentType: string | undefined;
 }
 
 /** The status a MOCK request template asks for (`{"statusCode": 200}`); 200 without one. */
 function mockStatus(
   requestTemplates: Readonly<Record<string, string>>,
   mapping: MappingContext,
-  input: Omit<TemplateInput, 'body'>,
+  requestHeader: HeaderLookup,
 ): number | Fault {
   const template = requestTemplates['application/json'];
   if (template === undefined) return 200;
   try {
     // A mock's template need not be strict JSON: CDK writes `{ statusCode: 200 }`.
-    const rendered = evaluateTemplate(template, mapping, { ...input, body: '' }).body;
-    const match = /["']?statusCode["']?\s*:\s*["']?(\d{3})/.exec(rendered);
+    const { output } = evaluateTemplate(template, mapping, { body: '', header: requestHeader });
+    const match = /["']?statusCode["']?\s*:\s*["']?(\d{3})/.exec(output);
     return match === null ? 200 : Number(match[1]);
   } catch (error) {
-    if (error instanceof TemplateError) return CONFIGURATION_ERROR;
+    if (error instanceof VtlError) return CONFIGURATION_ERROR;
     throw error;
   }
-}
-
-/** The method request of a MOCK integration: its request templates choose the status. */
-export interface MockRequest extends MethodRequest {
-  readonly requestTemplates?: Readonly<Record<string, string>>;
-  /** The integration's contentHandling. */
-  readonly contentHandling?: ContentHandling;
-  readonly contentType: string | undefined;
 }
 
 /**
@@ -159,9 +150,9 @@ export function mockReply(
   requestHeader: HeaderLookup,
   request?: MockRequest,
 ): Outcome {
-  if (responses.length === 0) return EMPTY_OK;
+  const [first] = responses;
+  if (first === undefined) return EMPTY_OK;
   if (request === undefined) {
-    const [first] = responses as [IntegrationResponse];
     return integrationReply(
       [first],
       { status: first.statusCode, header: NO_HEADER, body: Buffer.alloc(0) },
@@ -177,7 +168,7 @@ export function mockReply(
   ) {
     return CONFIGURATION_ERROR;
   }
-  const status = mockStatus(templates, mapping, request.input());
+  const status = mockStatus(templates, mapping, requestHeader);
   if (typeof status !== 'number') return status;
   return integrationReply(
     responses,

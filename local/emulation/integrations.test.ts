@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { IntegrationResponse } from './api-model.ts';
 import { integrationPath, integrationRequestHeaders } from './integration-request.ts';
-import { integrationReply, mockReply, selectIntegrationResponse } from './integration-response.ts';
+import {
+  integrationReply,
+  type MockRequest,
+  mockReply,
+  selectIntegrationResponse,
+} from './integration-response.ts';
 import type { MappingContext } from './mapping.ts';
+import { isFault } from './reply.ts';
 
 const mapping: MappingContext = {
   requestId: 'r-1',
@@ -171,5 +177,72 @@ describe('integration response', () => {
       headers: [],
       body: Buffer.alloc(0),
     });
+  });
+});
+
+describe('a MOCK integration with its request template (the CORS preflight)', () => {
+  /** The multiple-origin template CDK's addCorsPreflight renders (aws-apigateway cors.ts). */
+  const corsTemplate = [
+    '#set($origin = $input.params().header.get("Origin"))',
+    '#if($origin == "")',
+    '  #set($origin = $input.params().header.get("origin"))',
+    '#end',
+    '#if($origin == "https://b.example")',
+    '  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+    '#end',
+  ].join('\n');
+  const preflight = response(undefined, 204, {
+    responseParameters: {
+      'method.response.header.Access-Control-Allow-Origin': "'https://a.example'",
+      'method.response.header.Vary': "'Origin'",
+    },
+    responseTemplates: { 'application/json': corsTemplate },
+  });
+  const request = (overrides: Partial<MockRequest> = {}): MockRequest => ({
+    requestTemplates: { 'application/json': '{ statusCode: 200 }' },
+    contentType: undefined,
+    accept: undefined,
+    binaryMediaTypes: ['multipart/form-data', 'image/*'],
+    ...overrides,
+  });
+  const allowOrigin = (origin: string, overrides?: Partial<MockRequest>) => {
+    const reply = mockReply([preflight], mapping, headersOf({ origin }), request(overrides));
+    return isFault(reply)
+      ? reply
+      : [reply.status, reply.headers.find(([n]) => n === 'Access-Control-Allow-Origin')?.[1]];
+  };
+
+  it.each([
+    { origin: 'https://a.example', expected: [204, 'https://a.example'] },
+    { origin: 'https://b.example', expected: [204, 'https://b.example'] },
+    { origin: 'https://evil.example', expected: [204, 'https://a.example'] },
+  ])('echoes $origin only when the template allows it', ({ origin, expected }) => {
+    expect(allowOrigin(origin)).toEqual(expected);
+  });
+
+  it('selects the integration response by the status the request template asks for', () => {
+    const teapot = response('418', 418);
+    expect(
+      mockReply(
+        [teapot, preflight],
+        mapping,
+        headersOf({}),
+        request({
+          requestTemplates: { 'application/json': '{"statusCode": 418}' },
+        }),
+      ),
+    ).toMatchObject({ status: 418 });
+  });
+
+  it('answers 500 when */* makes the preflight binary, unless the mock converts it to text (aws-cdk issue 18297)', () => {
+    expect(allowOrigin('https://a.example', { binaryMediaTypes: ['*/*'] })).toEqual({
+      fault: 'API_CONFIGURATION_ERROR',
+    });
+    expect(
+      allowOrigin('https://a.example', {
+        binaryMediaTypes: ['*/*'],
+        contentHandling: 'CONVERT_TO_TEXT',
+      }),
+    ).toEqual([204, 'https://a.example']);
   });
 });

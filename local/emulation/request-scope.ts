@@ -6,7 +6,7 @@
  * alongside, never copied.
  */
 import type { Route, Stage } from './api-model.ts';
-import type { HeaderLookup, MappingContext, MethodRequestParams } from './mapping.ts';
+import type { HeaderLookup, MappingContext } from './mapping.ts';
 import type { Admission } from './usage-plans.ts';
 
 /** A request as it arrives. */
@@ -50,24 +50,4 @@ export function routeScope(
         ? request.mapping
         : { ...request.mapping, apiKeyId: admission.apiKeyId },
   };
-}
-
-/**
- * `$input.params()` of a request: path parameters (none: the API has no
- * path parameters), the query string (last value of each) and the headers
- * in the client's first casing (repeated ones joined with commas).
- */
-export function methodRequestParams(request: RequestScope): MethodRequestParams {
-  const header: Record<string, string> = {};
-  const names = new Map<string, string>();
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i] as string;
-    const value = request.rawHeaders[i + 1] as string;
-    const first = names.get(name.toLowerCase());
-    if (first === undefined) {
-      names.set(name.toLowerCase(), name);
-      header[name] = value;
-    } else header[first] = `${header[first]},${value}`;
-  }
-  return { path: {}, querystring: Object.fromEntries(request.url.searchParams), header };
 }
