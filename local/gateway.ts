@@ -73,10 +73,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
 
 /**
  * The local API Gateway (REST, v1 proxy): routes, API keys, usage plans,
- * stage throttling, request validation, binary media types, the Lambda
- * proxy integration run in-process, the passthrough AWS integration to the
- * local SageMaker Runtime, gateway responses, CORS preflight, and AWS's
- * limits. Everything it knows comes from the synthesised template.
+ * stage throttling, request validation, the template's Lambda permissions
+ * and execution role policies, binary media types and content handling, the
+ * Lambda proxy integration run in-process, the passthrough AWS integration
+ * to the local SageMaker Runtime, gateway responses, CORS preflight (its
+ * mapping templates run), the ids and error headers AWS puts on every
+ * response, and AWS's limits. Everything it knows comes from the
+ * synthesised template.
  */
 export function createGateway(options: GatewayOptions): Server {
   const { model } = options;
@@ -137,7 +140,10 @@ export function createGateway(options: GatewayOptions): Server {
     const requestTime = clock();
     // API Gateway's own ids: x-amz-apigw-id (11 bytes) and an X-Ray trace id (12).
     const ids = randomBytes(23);
-    const domainName = (req.headers.host ?? '').replace(/:\d+$/, '');
+    // The Host the client used, as `$context.domainName` reports it (without a port).
+    const domainName = (
+      req.headers.host ?? `${identity.apiId}.execute-api.${identity.region}.amazonaws.com`
+    ).replace(/:\d+$/, '');
     const request: RequestScope = {
       method,
       url,

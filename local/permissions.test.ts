@@ -83,11 +83,14 @@ describe('Lambda permissions (AWS::Lambda::Permission)', () => {
     expect((await predict(t, 'dev')).status).toBe(500);
   });
 
-  it('reads the permissions CDK writes: the synthesised template lets the first stage in', async () => {
-    const t = template(CONTEXT);
-    expect(idsOf(t, 'AWS::Lambda::Permission').length).toBeGreaterThan(0);
-    expect((await predict(t, 'dev')).status).toBe(200);
-  });
+  it.each(['dev', 'prod'])(
+    'reads the permissions the stack synthesises: POST /%s/predict reaches the function',
+    async (stage) => {
+      const t = template(CONTEXT);
+      expect(idsOf(t, 'AWS::Lambda::Permission').length).toBeGreaterThan(0);
+      expect(await predict(t, stage)).toMatchObject({ status: 200, invoked: 1 });
+    },
+  );
 });
 
 describe("the passthrough role's policy (sagemaker:InvokeEndpoint)", () => {

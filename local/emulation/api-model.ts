@@ -2,8 +2,8 @@
  * Reads the CloudFormation template `cdk synth` produces for the stack into
  * what the local gateway needs to behave like the deployed API: routes and
  * their integrations, binary media types, stages and their variables and
- * throttling, usage plans, gateway responses, and the Lambda's environment.
- * Nothing here is configured twice: change the construct, and the local
+ * throttling, usage plans, gateway responses, the Lambda's environment,
+ * and what the template lets API Gateway call (permissions.ts). Nothing here is configured twice: change the construct, and the local
  * gateway changes with it.
  */
 import { LOCAL_AWS, pseudoParameter } from './aws-identity.ts';
