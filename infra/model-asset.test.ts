@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
+import { ModelEndpoint } from './constructs/model-endpoint.ts';
 import { MODEL_ASSET_DIRECTORY, MODEL_ASSET_FILE } from './settings.ts';
+import { testStack } from './testing.ts';
 
 /**
  * `-c model=asset`: the model server image is built from the repository
@@ -109,5 +111,47 @@ describe('the model server image asset (model=asset)', () => {
     }
     const copiedTops = new Set(sources.map((source) => source.split('/')[0]));
     expect(readdirSync(context).filter((entry) => !copiedTops.has(entry))).toEqual([]);
+  });
+});
+
+describe('the model server image asset hash', () => {
+  /** A copy of the build context's inputs (and a Lambda file the image must not see). */
+  function contextCopy(): string {
+    const root = mkdtempSync(join(tmpdir(), 'model-asset-hash-'));
+    for (const entry of ['package.json', 'package-lock.json', '.npmrc']) {
+      cpSync(join(MODEL_ASSET_DIRECTORY, entry), join(root, entry));
+    }
+    for (const folder of ['shared', 'model-server']) {
+      cpSync(join(MODEL_ASSET_DIRECTORY, folder), join(root, folder), { recursive: true });
+    }
+    cpSync(join(MODEL_ASSET_DIRECTORY, 'functions'), join(root, 'functions'), { recursive: true });
+    return root;
+  }
+
+  function assetHash(directory: string): string {
+    const stack = testStack();
+    const model = new ModelEndpoint(stack, 'Model', {
+      endpointName: 'hash-check',
+      imageAssetDirectory: directory,
+      imageAssetFile: MODEL_ASSET_FILE,
+    });
+    return model.imageAsset?.assetHash ?? 'none';
+  }
+
+  it('changes when any file the image holds changes, and only then', () => {
+    const root = contextCopy();
+    const original = assetHash(root);
+    expect(original).toMatch(/^[0-9a-f]{64}$/);
+
+    // Outside the image: a Lambda file and a test file.
+    writeFileSync(join(root, 'functions', 'predict', 'handler.ts'), '// changed\n', { flag: 'a' });
+    writeFileSync(join(root, 'shared', 'errors.test.ts'), '// changed\n', { flag: 'a' });
+    expect(assetHash(root)).toBe(original);
+
+    for (const file of ['shared/errors.ts', 'model-server/main.ts', 'package-lock.json']) {
+      const before = assetHash(root);
+      writeFileSync(join(root, file), '\n', { flag: 'a' });
+      expect(assetHash(root), file).not.toBe(before);
+    }
   });
 });
