@@ -1,10 +1,10 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { AWS_GATEWAY_RESPONSE_STATUS, type GatewayResponseType } from '#shared/aws-facts.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '#shared/errors.ts';
 import { type Problem, problemType } from '#shared/problem.ts';
 import { resourcesOf, testStack } from '../testing.ts';
 import { corsResponseHeaders } from './cors.ts';
-import { AWS_GATEWAY_RESPONSE_STATUS, type GatewayResponseType } from './gateway-response-types.ts';
 import { GATEWAY_RESPONSES } from './gateway-responses.ts';
 import { ImageInferenceApi } from './image-inference-api.ts';
 import { GATEWAY_MESSAGE, problemTemplate } from './problem-template.ts';

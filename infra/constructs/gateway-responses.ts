@@ -1,4 +1,5 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type { GatewayResponseType } from '#shared/aws-facts.ts';
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   API_GATEWAY_MAX_REQUEST_BYTES,
@@ -7,7 +8,6 @@ import {
 import { ERROR_CATALOGUE, type ErrorCode } from '#shared/errors.ts';
 import { PROBLEM_CONTENT_TYPE } from '#shared/problem.ts';
 import { corsResponseHeaders } from './cors.ts';
-import type { GatewayResponseType } from './gateway-response-types.ts';
 import { GATEWAY_MESSAGE, problemTemplate } from './problem-template.ts';
 
 /** `Retry-After` on THROTTLED: a token bucket refills within a second at any rate >= 1 rps. */

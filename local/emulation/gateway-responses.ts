@@ -4,13 +4,17 @@
  * `AWS::ApiGateway::GatewayResponse` for that type (or for DEFAULT_4XX /
  * DEFAULT_5XX when the type has none).
  */
-import { API_GATEWAY_MAX_REQUEST_BYTES } from '#shared/aws-facts.ts';
+import {
+  API_GATEWAY_MAX_REQUEST_BYTES,
+  AWS_GATEWAY_RESPONSE_STATUS as STATUS,
+} from '#shared/aws-facts.ts';
 import type { GatewayResponse } from './api-model.ts';
 import { type HeaderLookup, type MappingContext, mapParameter, renderTemplate } from './mapping.ts';
 import type { Fault, GatewayResponseType, Reply } from './reply.ts';
 
 /**
- * API Gateway's own default status and message for each error it makes,
+ * API Gateway's own default status (shared/aws-facts.ts; DEFAULT_5XX is
+ * AWS's 502 for a Lambda that failed) and message for each error it makes,
  * and the exception name it sends in `x-amzn-ErrorType` (undefined: no
  * captured response shows one, so none is sent). Sources: API Gateway
  * developer guide, "Gateway response types for API Gateway" (statuses);
@@ -18,39 +22,55 @@ import type { Fault, GatewayResponseType, Reply } from './reply.ts';
  */
 export const GATEWAY_RESPONSE_DEFAULTS = {
   MISSING_AUTHENTICATION_TOKEN: {
-    status: 403,
+    status: STATUS.MISSING_AUTHENTICATION_TOKEN,
     message: 'Missing Authentication Token',
     errorType: 'MissingAuthenticationTokenException',
   },
-  INVALID_API_KEY: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
-  THROTTLED: { status: 429, message: 'Too Many Requests', errorType: 'TooManyRequestsException' },
-  QUOTA_EXCEEDED: { status: 429, message: 'Limit Exceeded', errorType: 'LimitExceededException' },
+  INVALID_API_KEY: {
+    status: STATUS.INVALID_API_KEY,
+    message: 'Forbidden',
+    errorType: 'ForbiddenException',
+  },
+  THROTTLED: {
+    status: STATUS.THROTTLED,
+    message: 'Too Many Requests',
+    errorType: 'TooManyRequestsException',
+  },
+  QUOTA_EXCEEDED: {
+    status: STATUS.QUOTA_EXCEEDED,
+    message: 'Limit Exceeded',
+    errorType: 'LimitExceededException',
+  },
   INTEGRATION_TIMEOUT: {
-    status: 504,
+    status: STATUS.INTEGRATION_TIMEOUT,
     message: 'Endpoint request timed out',
     errorType: 'InternalServerErrorException',
   },
   INTEGRATION_FAILURE: {
-    status: 504,
+    status: STATUS.INTEGRATION_FAILURE,
     message: 'Internal server error',
     errorType: 'InternalServerErrorException',
   },
   BAD_REQUEST_PARAMETERS: {
-    status: 400,
+    status: STATUS.BAD_REQUEST_PARAMETERS,
     message: 'Missing required request parameters',
     errorType: 'BadRequestException',
   },
   UNSUPPORTED_MEDIA_TYPE: {
-    status: 415,
+    status: STATUS.UNSUPPORTED_MEDIA_TYPE,
     message: 'Unsupported Media Type',
     errorType: 'BadRequestException',
   },
-  REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long', errorType: undefined },
+  REQUEST_TOO_LARGE: {
+    status: STATUS.REQUEST_TOO_LARGE,
+    message: 'Request Too Long',
+    errorType: undefined,
+  },
   // "Execution failed due to configuration error", e.g. "Invalid permissions
   // on Lambda function". Source: AWS Knowledge Center, "How do I resolve
   // 'Invalid permissions on Lambda function' errors from API Gateway REST APIs?"
   API_CONFIGURATION_ERROR: {
-    status: 500,
+    status: STATUS.API_CONFIGURATION_ERROR,
     message: 'Internal server error',
     errorType: 'InternalServerErrorException',
   },
