@@ -53,6 +53,8 @@ if (IN_CI && !HAVE_CHROMIUM) {
   const reason = HAVE_CHROMIUM
     ? ''
     : ` (skipped: no chromium at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH)`;
+  // The reporter shows a skipped test's name only on a terminal; say why in any output.
+  if (!HAVE_CHROMIUM) process.stderr.write(`web/page.test.ts: browser tests${reason}\n`);
   describe.skipIf(!HAVE_CHROMIUM)(`the upload page in chromium${reason}`, browserTests);
 }
 
