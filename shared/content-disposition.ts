@@ -189,7 +189,7 @@ function utf8(latin1: string): string {
   return Buffer.from(latin1, 'latin1').toString('utf8');
 }
 
-/** busboy's charset table; anything else goes to TextDecoder, and fails if it does not know it. */
+/** busboy's charset table: UTF-8, the Latin-1 family, UTF-16LE, and base64. */
 function decodeCharset(bytes: string, charset: string, nonAscii: boolean): string | undefined {
   if (bytes.length === 0) return '';
   switch (charset.toLowerCase()) {
@@ -216,11 +216,9 @@ function decodeCharset(bytes: string, charset: string, nonAscii: boolean): strin
     case 'base64':
       return Buffer.from(bytes, 'latin1').toString('base64');
     default:
-      try {
-        return new TextDecoder(charset.toLowerCase()).decode(Buffer.from(bytes, 'latin1'));
-      } catch {
-        return undefined;
-      }
+      // busboy hands other charsets to TextDecoder through an arrow function
+      // that loses the charset, so it refuses them all (busboy 1.6).
+      return undefined;
   }
 }
 

@@ -20,6 +20,13 @@ export interface RawPart {
   readonly name: string | undefined;
   /** What the Content-Disposition says, with busboy's semantics (undefined when unparseable). */
   readonly disposition: FormDataPart | undefined;
+  /**
+   * Whether busboy delivers the part (a file or field event). It does not
+   * when the part has no form-data Content-Disposition or one busboy cannot
+   * parse (it skips the part without a word), nor when it cannot read the
+   * header (it fails the body).
+   */
+  readonly delivered: boolean;
   /** The part's content, a view of the body. */
   readonly content: Buffer;
   /** Why the part cannot be used, found from its header alone. */
@@ -104,6 +111,7 @@ export function scanParts(body: Buffer, boundary: string, maxHeaderPairs: number
         label: `Part ${ordinal + 1}`,
         name: undefined,
         disposition: undefined,
+        delivered: false,
         content: body.subarray(next, next),
         problem: malformed(
           `Part ${ordinal + 1} has no empty line between its header and the next boundary.`,
@@ -111,7 +119,6 @@ export function scanParts(body: Buffer, boundary: string, maxHeaderPairs: number
       });
     } else {
       const block = headerEnd === lineEnd ? '' : body.toString('latin1', lineEnd + 2, headerEnd);
-      if (BARE_LF_IN.test(block)) throw malformed(BARE_LF);
       const content = body.subarray(headerEnd + HEADER_END.length, next);
       parts.push(readPart(ordinal, block, content, maxHeaderPairs, seen));
     }
@@ -137,35 +144,56 @@ interface Headers {
   readonly lines: number;
   /** Each header's first value, by lower-cased name. */
   readonly first: ReadonlyMap<string, string>;
+  /** Why busboy cannot read the header (it then fails the whole body); undefined when it can. */
+  readonly fault: string | undefined;
+}
+
+/** busboy's limit on one part's header, blank line included ("Malformed part header" past it). */
+const MAX_HEADER_BYTES = 16 * 1024;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Field values: HTAB, SP, visible ASCII and obs-text; busboy refuses any other byte.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control bytes is the point
+const NOT_FIELD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+function valueFault(value: string): string | undefined {
+  if (value.includes('\n')) return 'a line ends with LF alone; header lines end with CRLF';
+  return NOT_FIELD_VALUE.test(value) ? 'a value holds a control character' : undefined;
 }
 
 /** Header lines as busboy reads them: `name:` then the value, folded lines appended whole. */
 function readHeaders(block: string): Headers {
   const first = new Map<string, string>();
   let lines = 0;
+  let fault: string | undefined;
   let current: { name: string; value: string } | undefined;
   const keep = () => {
     if (current !== undefined && !first.has(current.name)) first.set(current.name, current.value);
   };
+  if (block.length + HEADER_END.length > MAX_HEADER_BYTES) {
+    fault = `it is longer than ${MAX_HEADER_BYTES} bytes`;
+  }
   for (const line of block === '' ? [] : block.split('\r\n')) {
     if (line.startsWith(' ') || line.startsWith('\t')) {
-      if (current !== undefined) current.value += line;
+      if (current === undefined) fault ??= 'it starts with a folded line';
+      else current.value += line;
+      fault ??= valueFault(line);
       continue;
     }
     keep();
     lines++;
     const colon = line.indexOf(':');
-    // A line busboy cannot read fails its parse as a whole ("Malformed part header").
-    current =
-      colon <= 0
-        ? undefined
-        : {
-            name: line.slice(0, colon).toLowerCase(),
-            value: line.slice(colon + 1).replace(/^[ \t]+/, ''),
-          };
+    const name = colon === -1 ? line : line.slice(0, colon);
+    if (!HEADER_NAME.test(name) || colon === -1) {
+      fault ??= `the line ${JSON.stringify(line.slice(0, 24))} is not "Name: value"`;
+      current = undefined;
+      continue;
+    }
+    const value = line.slice(colon + 1).replace(/^[ \t]+/, '');
+    fault ??= valueFault(value);
+    current = { name: name.toLowerCase(), value };
   }
   keep();
-  return { lines, first };
+  return { lines, first, fault };
 }
 
 function readPart(
@@ -176,70 +204,64 @@ function readPart(
   seen: Map<string, number>,
 ): RawPart {
   const position = `Part ${ordinal + 1}`;
-  const unnamed = (problem: GatewayError): RawPart => ({
+  const headers = readHeaders(block);
+  const value = headers.first.get('content-disposition');
+  const parsed = value === undefined ? undefined : parseDisposition(value);
+  const formData = parsed !== undefined && !('type' in parsed && parsed.type !== 'form-data');
+  const valid = formData && 'type' in parsed ? parsed : undefined;
+  // The field name is known when the header was read up to it (a fault
+  // after it still names the part); the n-th part of a field counts from 0.
+  const name =
+    formData && (valid !== undefined || parsed.params.has('name'))
+      ? (parsed.params.get('name') ?? '')
+      : undefined;
+  let part: string | undefined;
+  if (name !== undefined) {
+    const index = seen.get(name) ?? 0;
+    seen.set(name, index + 1);
+    part = `${name}[${index}]`;
+  }
+  const label = part ?? position;
+  const result = (problem: GatewayError | undefined): RawPart => ({
     ordinal,
-    part: undefined,
-    label: position,
-    name: undefined,
-    disposition: undefined,
+    part,
+    label,
+    name: name || undefined,
+    disposition: valid === undefined ? undefined : formDataPart(valid.params),
+    delivered: valid !== undefined && headers.fault === undefined,
     content,
     problem,
   });
-  const headers = readHeaders(block);
   if (headers.lines > maxHeaderPairs) {
-    return unnamed(
-      new GatewayError(
-        'TOO_MANY_PART_HEADERS',
-        `${position} has ${headers.lines} header lines; the limit is ${maxHeaderPairs}.`,
+    // Checked before anything of the header is read, so named by position.
+    return {
+      ...result(
+        new GatewayError(
+          'TOO_MANY_PART_HEADERS',
+          `${position} has ${headers.lines} header lines; the limit is ${maxHeaderPairs}.`,
+        ),
       ),
-    );
+      part: undefined,
+      label: position,
+    };
   }
-  const value = headers.first.get('content-disposition');
-  const parsed = value === undefined ? undefined : parseDisposition(value);
-  if (parsed === undefined || ('type' in parsed && parsed.type !== 'form-data')) {
-    return unnamed(malformed(FORM_DATA_HEADER.replace('%d', String(ordinal + 1))));
+  const fail = (detail: string) => result(malformed(detail, part));
+  if (headers.fault !== undefined) {
+    return fail(`${label} has a header that cannot be parsed: ${headers.fault}.`);
   }
-  if ('reason' in parsed && !parsed.params.has('name')) {
-    return unnamed(
-      malformed(
-        `${position} has a Content-Disposition header that cannot be parsed: ${parsed.reason}.`,
-      ),
-    );
-  }
-  // From here the field name is known (a fault after it was read still names it).
-  const name = parsed.params.get('name') ?? '';
-  const index = seen.get(name) ?? 0;
-  seen.set(name, index + 1);
-  const part = `${name}[${index}]`;
-  const named = (problem: string): RawPart => ({
-    ordinal,
-    part,
-    label: part,
-    name: name || undefined,
-    disposition: undefined,
-    content,
-    problem: malformed(problem, part),
-  });
+  if (!formData) return result(malformed(FORM_DATA_HEADER.replace('%d', String(ordinal + 1))));
   if ('reason' in parsed) {
-    return named(
-      `${part} has a Content-Disposition header that cannot be parsed: ${parsed.reason}.`,
+    return fail(
+      `${label} has a Content-Disposition header that cannot be parsed: ${parsed.reason}.`,
     );
   }
   const encoding = headers.first.get('content-transfer-encoding')?.trim();
   if (encoding !== undefined && !IDENTITY_ENCODINGS.has(encoding.toLowerCase())) {
-    return named(
-      `${part} has Content-Transfer-Encoding: ${encoding}, which is not supported (RFC 7578 section 4.7 deprecates it); send the bytes as they are.`,
+    return fail(
+      `${label} has Content-Transfer-Encoding: ${encoding}, which is not supported (RFC 7578 section 4.7 deprecates it); send the bytes as they are.`,
     );
   }
-  return {
-    ordinal,
-    part,
-    label: part,
-    name: name || undefined,
-    disposition: formDataPart(parsed.params),
-    content,
-    problem: undefined,
-  };
+  return result(undefined);
 }
 
 /** The body with the byte ranges in `cuts` (ascending, disjoint) left out. */

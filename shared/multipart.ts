@@ -55,15 +55,16 @@ class FirstFailure {
   }
 }
 
-/** A part busboy did not deliver as the raw walk found it (a skip, or a framing disagreement). */
+/**
+ * A part busboy did not deliver as the raw walk found it: skipped, or with
+ * other bytes. Not expected (the walk reads headers as busboy does); the
+ * check keeps a disagreement from dropping a part silently.
+ */
 function unread(part: RawPart): GatewayError {
-  return (
-    part.problem ??
-    new GatewayError(
-      'MALFORMED_MULTIPART',
-      `${part.label} could not be read from the multipart body; check its Content-Disposition header.`,
-      part.part === undefined ? {} : { part: part.part },
-    )
+  return new GatewayError(
+    'MALFORMED_MULTIPART',
+    `${part.label} could not be read from the multipart body; check its Content-Disposition header.`,
+    part.part === undefined ? {} : { part: part.part },
   );
 }
 
@@ -93,12 +94,20 @@ export function parseMultipart(
     let files = 0;
     let textFields = 0;
 
-    /** The raw part busboy is delivering: the next one with that name; those passed over were skipped. */
+    // A part whose header alone shows it unusable fails the upload, whatever busboy does with it.
+    for (const part of parts) {
+      if (part.problem !== undefined) failures.add(part.ordinal, part.problem);
+    }
+    /** Passes over a part busboy did not deliver: fine when its problem is known, else named. */
+    const passOver = (part: RawPart) => {
+      if (part.problem === undefined) failures.add(part.ordinal, unread(part));
+    };
+    /** The raw part busboy is delivering: the next deliverable one, which must have that name. */
     const claim = (name: string | undefined): RawPart | undefined => {
       while (next < parts.length) {
         const part = parts[next++] as RawPart;
-        if ((part.name ?? '') === (name ?? '')) return part;
-        failures.add(part.ordinal, unread(part));
+        if (part.delivered && (part.name ?? '') === (name ?? '')) return part;
+        passOver(part);
       }
       failures.add(
         parts.length,
@@ -112,7 +121,7 @@ export function parseMultipart(
 
     const acceptFile = (part: RawPart, bytes: Buffer) => {
       const fail = (error: GatewayError) => failures.add(part.ordinal, error);
-      if (part.problem !== undefined) return fail(part.problem);
+      if (part.problem !== undefined) return; // already the failure of its position
       const filename = part.disposition?.filename || null;
       if (part.disposition?.hasFilename && filename === null && part.content.length === 0) {
         return; // an empty file input: no file was chosen
@@ -202,7 +211,7 @@ export function parseMultipart(
 
     parser.on('field', (name, value, info) => {
       const part = claim(name);
-      if (part === undefined) return;
+      if (part === undefined || part.problem !== undefined) return;
       // `filename=""`: a file without a name, which busboy reads as text;
       // its bytes come from the raw walk, cut as busboy cuts a file.
       if (part.disposition?.hasFilename) {
@@ -210,9 +219,7 @@ export function parseMultipart(
       }
       const fail = (error: GatewayError) => failures.add(part.ordinal, error);
       const field = part.name ?? '';
-      if (part.problem !== undefined) {
-        fail(part.problem);
-      } else if (++textFields > limits.maxFields) {
+      if (++textFields > limits.maxFields) {
         fail(
           new GatewayError(
             'TOO_MANY_FIELDS',
@@ -258,10 +265,7 @@ export function parseMultipart(
       );
     });
     parser.on('close', () => {
-      while (next < parts.length) {
-        const part = parts[next++] as RawPart;
-        failures.add(part.ordinal, unread(part));
-      }
+      while (next < parts.length) passOver(parts[next++] as RawPart);
       if (failures.error !== undefined) {
         reject(failures.error);
       } else if (images.length === 0) {
