@@ -283,6 +283,14 @@ describe('fuzz: every file part is a result or named in an error', () => {
 });
 
 describe('fuzz: the whole handler', () => {
+  const uploadLike = () =>
+    eventFor(
+      buildMultipart(
+        [{ name: 'image', filename: 'a.jpg', contentType: 'image/jpeg', bytes: jpeg() }],
+        BOUNDARY,
+      ),
+      `multipart/form-data; boundary=${BOUNDARY}`,
+    );
   const stub = new SageMakerStub();
   let client: ReturnType<typeof localRuntimeClient>;
   beforeAll(async () => {
@@ -340,6 +348,64 @@ describe('fuzz: the whole handler', () => {
       }),
       { numRuns: 250 },
     );
+  });
+
+  // Whatever the endpoint answers (status, error type, body), the handler
+  // answers a catalogued problem; 500 only for the one failure the table
+  // maps to it, the gateway not being allowed to invoke (403).
+  it('never turns a model answer into a 500', async () => {
+    const handler = handlerWith({ INVOKE_MAX_ATTEMPTS: '1' }, client);
+    const deep = fc
+      .oneof(fc.constantFrom(64, 65, 1000, 5000, 20000), fc.integer({ min: 1, max: 6000 }))
+      .map((depth) => '['.repeat(depth) + ']'.repeat(depth));
+    const reply = fc.record({
+      status: fc.oneof(
+        { weight: 2, arbitrary: fc.constant(200) },
+        fc.constantFrom(400, 403, 404, 405, 413, 424, 429, 500, 502, 503, 504, 530),
+        fc.integer({ min: 400, max: 599 }),
+      ),
+      errorType: fc.option(
+        fc.constantFrom(
+          'ValidationError',
+          'ModelError',
+          'AccessDeniedException',
+          'ThrottlingException',
+          'InternalFailure',
+          'ResourceNotFound',
+        ),
+        { nil: undefined },
+      ),
+      body: fc.oneof(
+        { weight: 2, arbitrary: deep },
+        fc.json({ maxDepth: 4 }),
+        fc.constant('<html><body>Not Found</body></html>'),
+        fc.string({ maxLength: 64 }),
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(reply, async ({ status, errorType, body }) => {
+        stub.behaviour = () => ({
+          status,
+          headers: {
+            'Content-Type': 'application/json',
+            ...(errorType === undefined ? {} : { 'x-amzn-errortype': errorType }),
+          },
+          body,
+        });
+        const result = await handler(uploadLike(), lambdaContext());
+        const answer = JSON.parse(result.body) as { code?: keyof typeof ERROR_CATALOGUE };
+        if (result.statusCode === 200) return;
+        expect(answer.code && ERROR_CATALOGUE[answer.code].status).toBe(result.statusCode);
+        if (result.statusCode === 500) {
+          expect(
+            errorType === 'AccessDeniedException' || status === 403,
+            JSON.stringify({ status, errorType }),
+          ).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    stub.reset();
   });
 
   it('answers one result per file part, or names the part at fault', async () => {
