@@ -45,6 +45,8 @@ export interface ScannedBody {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** busboy's limit on one part's header, blank line included ("Malformed part header" past it). */
+const MAX_HEADER_BYTES = 16 * 1024;
 const FORM_DATA_HEADER = 'Part %d has no "Content-Disposition: form-data" header.';
 
 /**
@@ -59,17 +61,29 @@ const malformed = (detail: string, part?: string) =>
 const TRUNCATED =
   'The multipart body ends before its closing boundary (truncated upload, or a boundary that does not match the Content-Type).';
 const BARE_LF_IN = /(^|[^\r])\n/;
+/** Header lines then an empty line, whatever the line endings. */
+const LF_HEADER = /^(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n]*\r?\n)+\r?\n/;
 const BARE_LF =
   'The multipart body has LF line endings; multipart/form-data needs CRLF line endings after each boundary and header line (RFC 2046 section 5.1.1, RFC 7578).';
 
+/** What the walk needs of the parser's limits. */
+export interface ScanLimits {
+  /** Parts the body may hold: the walk stops after one more. */
+  readonly maxParts: number;
+  /** Header lines per part. */
+  readonly maxPartHeaderPairs: number;
+}
+
 /**
- * Walks the body from boundary to boundary. Throws MALFORMED_MULTIPART for
- * what spoils the whole body (no closing boundary, LF line endings, text
- * after a boundary); a fault of one part (too many header lines, no or an
- * unparseable Content-Disposition, a Content-Transfer-Encoding) becomes that
- * part's `problem`.
+ * Walks the body from boundary to boundary, at most `maxParts + 1` parts
+ * (one more shows the limit is passed; busboy reads no further). Throws
+ * MALFORMED_MULTIPART for what spoils the whole body (no closing boundary,
+ * LF line endings, text after a boundary); a fault of one part (too many
+ * header lines, a header busboy cannot read, no or an unparseable
+ * Content-Disposition, a Content-Transfer-Encoding) becomes its `problem`.
+ * Linear in the body's length.
  */
-export function scanParts(body: Buffer, boundary: string, maxHeaderPairs: number): ScannedBody {
+export function scanParts(body: Buffer, boundary: string, limits: ScanLimits): ScannedBody {
   const dashBoundary = Buffer.from(`--${boundary}`);
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   const parts: RawPart[] = [];
@@ -80,7 +94,7 @@ export function scanParts(body: Buffer, boundary: string, maxHeaderPairs: number
     ? dashBoundary.length
     : afterDelimiter(body, delimiter, 0);
   if (position === -1) throw malformed(endProblem(body, boundary));
-  for (;;) {
+  while (parts.length <= limits.maxParts) {
     if (body[position] === 0x2d && body[position + 1] === 0x2d) break; // closing boundary
     let lineEnd = position;
     while (body[lineEnd] === 0x20 || body[lineEnd] === 0x09) lineEnd++; // transport padding
@@ -100,11 +114,14 @@ export function scanParts(body: Buffer, boundary: string, maxHeaderPairs: number
     if (lineEnd > position) padding.push([position, lineEnd]);
     const next = body.indexOf(delimiter, lineEnd);
     if (next === -1) throw malformed(endProblem(body.subarray(lineEnd), boundary));
-    const headerEnd = body.indexOf(HEADER_END, lineEnd);
+    // The header ends before the next boundary, or busboy reads the next part's header as this one's.
+    const found = body.subarray(lineEnd, next).indexOf(HEADER_END);
+    const headerEnd = found === -1 ? -1 : lineEnd + found;
     const ordinal = parts.length;
-    if (headerEnd === -1 || headerEnd + HEADER_END.length > next) {
-      // busboy would read the next part's header as this one's.
-      if (BARE_LF_IN.test(body.toString('latin1', lineEnd + 2, next))) throw malformed(BARE_LF);
+    if (headerEnd === -1) {
+      const head = body.toString('latin1', lineEnd + 2, Math.min(next, lineEnd + MAX_HEADER_BYTES));
+      const lines = LF_HEADER.exec(head)?.[0];
+      if (lines !== undefined && BARE_LF_IN.test(lines)) throw malformed(BARE_LF);
       parts.push({
         ordinal,
         part: undefined,
@@ -120,7 +137,7 @@ export function scanParts(body: Buffer, boundary: string, maxHeaderPairs: number
     } else {
       const block = headerEnd === lineEnd ? '' : body.toString('latin1', lineEnd + 2, headerEnd);
       const content = body.subarray(headerEnd + HEADER_END.length, next);
-      parts.push(readPart(ordinal, block, content, maxHeaderPairs, seen));
+      parts.push(readPart(ordinal, block, content, limits.maxPartHeaderPairs, seen));
     }
     position = next + delimiter.length;
   }
@@ -148,8 +165,6 @@ interface Headers {
   readonly fault: string | undefined;
 }
 
-/** busboy's limit on one part's header, blank line included ("Malformed part header" past it). */
-const MAX_HEADER_BYTES = 16 * 1024;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: HTAB, SP, visible ASCII and obs-text; busboy refuses any other byte.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control bytes is the point

@@ -329,8 +329,23 @@ describe('parseMultipart: every part is used or named in an error', () => {
       ),
       expected: { code: 'EMPTY_FILE', part: 'image[0]' },
     },
+    {
+      what: 'more than MAX_PARTS parts, a broken one past the limit',
+      source: body(good(), good(), good(), rawPart([imageHeader('; filename="a"b.jpg"')])),
+      expected: {
+        code: 'TOO_MANY_PARTS',
+        detail: 'The upload has more than 3 parts, the limit per request.',
+      },
+    },
+    {
+      what: 'more than MAX_PARTS parts, a broken one within the limit',
+      source: body(good(), rawPart([imageHeader('; filename="a"b.jpg"')]), good(), good()),
+      expected: { code: 'MALFORMED_MULTIPART', part: 'image[1]' },
+    },
   ])('refuses $what', async ({ source, expected }) => {
-    await expect(parseMultipart(source, B, limits)).rejects.toMatchObject(expected);
+    await expect(parseMultipart(source, B, { ...limits, maxParts: 3 })).rejects.toMatchObject(
+      expected,
+    );
   });
 
   it.each([

@@ -85,7 +85,7 @@ export function parseMultipart(
 ): Promise<Upload> {
   return new Promise((resolve, reject) => {
     // A throw here (the body as a whole is malformed) rejects the promise.
-    const scanned = scanParts(body, boundary, limits.maxPartHeaderPairs);
+    const scanned = scanParts(body, boundary, limits);
     const { parts } = scanned;
     const images: Array<{ readonly ordinal: number; readonly image: UploadedImage }> = [];
     const fields: TextField[] = [];
@@ -94,6 +94,16 @@ export function parseMultipart(
     let files = 0;
     let textFields = 0;
 
+    // The first part past the limit is refused for being one too many.
+    if (parts.length > limits.maxParts) {
+      failures.add(
+        limits.maxParts,
+        new GatewayError(
+          'TOO_MANY_PARTS',
+          `The upload has more than ${limits.maxParts} parts, the limit per request.`,
+        ),
+      );
+    }
     // A part whose header alone shows it unusable fails the upload, whatever busboy does with it.
     for (const part of parts) {
       if (part.problem !== undefined) failures.add(part.ordinal, part.problem);
@@ -180,7 +190,7 @@ export function parseMultipart(
           // limit bounds both first.
           files: limits.maxParts + 1,
           fields: limits.maxParts + 1,
-          // Busboy also signals the limit when the last allowed part ends.
+          // Busboy reads no part header past this; the walk counts the parts.
           parts: limits.maxParts + 1,
           fieldNameSize: 200,
         },
@@ -247,15 +257,6 @@ export function parseMultipart(
       }
     });
 
-    parser.on('partsLimit', () =>
-      failures.add(
-        limits.maxParts,
-        new GatewayError(
-          'TOO_MANY_PARTS',
-          `The upload has more than ${limits.maxParts} parts, the limit per request.`,
-        ),
-      ),
-    );
     parser.on('error', (cause: unknown) => {
       reject(
         failures.error ??
