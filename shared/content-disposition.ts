@@ -15,10 +15,12 @@ export interface Disposition {
   readonly params: ReadonlyMap<string, string>;
 }
 
-/** Why a header cannot be parsed, and the parameters read before the fault. */
+/** Why a header cannot be parsed, and what was read before the fault. */
 export interface DispositionFault {
   /** A phrase for messages, e.g. `text follows the closing quote of filename`. */
   readonly reason: string;
+  /** Lower-cased; empty when the header does not start with one. */
+  readonly type: string;
   readonly params: ReadonlyMap<string, string>;
 }
 
@@ -62,17 +64,18 @@ function isSpace(char: string | undefined): boolean {
 }
 
 /**
- * Parses a Content-Disposition value as busboy does. `value` is the header
- * as received, one character per byte (latin1); quoted and token values are
- * decoded as UTF-8, `name*` values by their declared charset.
+ * Parses a Content-Disposition value as busboy does (with `defParamCharset:
+ * 'utf8'`). `value` is the header as received, one character per byte
+ * (latin1); quoted and token values are decoded as UTF-8, `name*` values by
+ * their declared charset. A fault is what makes busboy skip the part.
  */
 export function parseDisposition(value: string): Disposition | DispositionFault {
   const params = new Map<string, string>();
-  const fault = (reason: string): DispositionFault => ({ reason, params });
-  if (value.length === 0) return fault('it is empty');
   let i = 0;
   while (i < value.length && isToken(value[i])) i++;
   const type = value.slice(0, i).toLowerCase();
+  const fault = (reason: string): DispositionFault => ({ reason, type, params });
+  if (value.length === 0) return fault('it is empty');
   let previous = `the type ${JSON.stringify(value.slice(0, i))}`;
   while (i < value.length) {
     while (isSpace(value[i])) i++;

@@ -47,7 +47,8 @@ export interface ScannedBody {
 const HEADER_END = Buffer.from('\r\n\r\n');
 /** busboy's limit on one part's header, blank line included ("Malformed part header" past it). */
 const MAX_HEADER_BYTES = 16 * 1024;
-const FORM_DATA_HEADER = 'Part %d has no "Content-Disposition: form-data" header.';
+const noFormDataHeader = (position: string) =>
+  `${position} has no "Content-Disposition: form-data" header.`;
 
 /**
  * Content-Transfer-Encoding values that leave the bytes as they are. RFC
@@ -222,8 +223,8 @@ function readPart(
   const headers = readHeaders(block);
   const value = headers.first.get('content-disposition');
   const parsed = value === undefined ? undefined : parseDisposition(value);
-  const formData = parsed !== undefined && !('type' in parsed && parsed.type !== 'form-data');
-  const valid = formData && 'type' in parsed ? parsed : undefined;
+  const formData = parsed?.type === 'form-data';
+  const valid = formData && !('reason' in parsed) ? parsed : undefined;
   // The field name is known when the header was read up to it (a fault
   // after it still names the part); the n-th part of a field counts from 0.
   const name =
@@ -248,7 +249,7 @@ function readPart(
     problem,
   });
   if (headers.lines > maxHeaderPairs) {
-    // Checked before anything of the header is read, so named by position.
+    // Named by position, as it always was: the limit guards reading the header at all.
     return {
       ...result(
         new GatewayError(
@@ -264,7 +265,7 @@ function readPart(
   if (headers.fault !== undefined) {
     return fail(`${label} has a header that cannot be parsed: ${headers.fault}.`);
   }
-  if (!formData) return result(malformed(FORM_DATA_HEADER.replace('%d', String(ordinal + 1))));
+  if (!formData) return result(malformed(noFormDataHeader(position)));
   if ('reason' in parsed) {
     return fail(
       `${label} has a Content-Disposition header that cannot be parsed: ${parsed.reason}.`,

@@ -24,7 +24,7 @@ export interface MultipartLimits {
 
 /** One uploaded image file, in upload order. */
 export interface UploadedImage {
-  /** `image[n]`: the n-th image of the upload, as errors name it. */
+  /** `image[n]`: the n-th part of the field `image` (from 0), as errors name it. */
   readonly part: string;
   readonly field: string;
   readonly filename: string | null;
