@@ -16,6 +16,7 @@ describe('the failure table', () => {
     ['ValidationError', 400, 'ENDPOINT_REJECTED_REQUEST', 502, false],
     ['ThrottlingException', 400, 'ENDPOINT_UNAVAILABLE', 503, true],
     ['AccessDeniedException', 403, 'INTERNAL_ERROR', 500, false],
+    [undefined, 404, 'ENDPOINT_REJECTED_REQUEST', 502, false],
     [undefined, 413, 'REQUEST_TOO_LARGE', 413, false],
     ['ModelError', 424, 'MODEL_ERROR', 502, false],
     ['ModelNotReadyException', 429, 'ENDPOINT_UNAVAILABLE', 503, true],
@@ -51,6 +52,16 @@ describe('the failure table', () => {
     expect(answerForStatus(404)?.code).toBe('ENDPOINT_REJECTED_REQUEST');
     expect(answerForStatus(599)?.code).toBe('ENDPOINT_FAILURE');
     expect(answerForStatus(302)).toBeUndefined();
+  });
+
+  it('answers a 404, which SageMaker does not document, as a rejected invocation (not a 500)', () => {
+    for (const errorType of [undefined, 'SyntaxError', 'NotFound', 'UnknownError']) {
+      const answer = answerForSageMakerError(errorType, 404);
+      expect(answer?.code).toBe('ENDPOINT_REJECTED_REQUEST');
+      expect(answer?.detail({ retryAfterSeconds: 2 })).toBe(
+        'The SageMaker Runtime URL has no such endpoint (404); the request id identifies it in the logs.',
+      );
+    }
   });
 
   it('answers the caller-side failures', () => {

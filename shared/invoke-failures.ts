@@ -59,6 +59,13 @@ const TOO_LARGE: FailureAnswer = {
     `SageMaker accepts at most ${SAGEMAKER_MAX_BODY_BYTES} bytes per invocation (${SAGEMAKER_SERVERLESS_MAX_BODY_BYTES} on serverless endpoints).`,
 };
 
+const NOT_FOUND: FailureAnswer = {
+  code: 'ENDPOINT_REJECTED_REQUEST',
+  retryAfter: false,
+  detail: () =>
+    'The SageMaker Runtime URL has no such endpoint (404); the request id identifies it in the logs.',
+};
+
 const FAILED: FailureAnswer = {
   code: 'ENDPOINT_FAILURE',
   retryAfter: false,
@@ -91,7 +98,12 @@ export interface SageMakerFailure {
  * 530) and Common Errors (ThrottlingException 400, AccessDeniedException
  * 403; older versions of that page say 400). An unknown endpoint is a
  * ValidationError. A body over the limit gets 413 without an error type
- * (*observed*, see model-server/aws-errors.ts). Where two failures share a
+ * (*observed*, see model-server/aws-errors.ts). SageMaker documents no 404:
+ * one comes from what answers at the runtime URL when it is not SageMaker
+ * Runtime's InvokeEndpoint route (an endpoint URL override pointing at the
+ * wrong server or path, a proxy), usually with a body that is not
+ * SageMaker's JSON, which the SDK raises as a deserialisation error
+ * carrying only the status. Where two failures share a
  * status, the first listed is the one `answerForStatus` gives: an unknown
  * endpoint (ValidationError) is far likelier behind a bare 400 than the
  * account's InvokeEndpoint throttle.
@@ -100,6 +112,7 @@ export const SAGEMAKER_FAILURES: readonly SageMakerFailure[] = [
   { errorType: 'ValidationError', status: 400, answer: REJECTED },
   { errorType: 'ThrottlingException', status: 400, answer: UNAVAILABLE },
   { errorType: 'AccessDeniedException', status: 403, answer: NOT_ALLOWED },
+  { errorType: undefined, status: 404, answer: NOT_FOUND },
   { errorType: undefined, status: 413, answer: TOO_LARGE },
   { errorType: 'ModelError', status: 424, answer: MODEL_FAILED },
   { errorType: 'ModelNotReadyException', status: 429, answer: UNAVAILABLE },

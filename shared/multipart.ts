@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import { IMAGE_FIELD } from './contract.ts';
 import { GatewayError } from './errors.ts';
+import { type RawPart, scanParts } from './multipart-parts.ts';
 
 /**
  * What one multipart body may hold. busboy defaults most limits to
@@ -23,7 +24,7 @@ export interface MultipartLimits {
 
 /** One uploaded image file, in upload order. */
 export interface UploadedImage {
-  /** `image[n]`: the n-th image of the upload, as errors name it. */
+  /** `image[n]`: the n-th part of the field `image` (from 0), as errors name it. */
   readonly part: string;
   readonly field: string;
   readonly filename: string | null;
@@ -41,10 +42,41 @@ export interface Upload {
   readonly fields: readonly TextField[];
 }
 
+/** The error of the part earliest in the body wins; on a tie, the first reported. */
+class FirstFailure {
+  private ordinal = Number.POSITIVE_INFINITY;
+  error: GatewayError | undefined;
+
+  add(ordinal: number, error: GatewayError): void {
+    if (ordinal < this.ordinal) {
+      this.ordinal = ordinal;
+      this.error = error;
+    }
+  }
+}
+
 /**
- * Parses a complete multipart/form-data body. Every busboy limit is set
- * (busboy defaults most to Infinity), and hitting one is an error, never a
- * silently shortened upload.
+ * A part busboy did not deliver as the raw walk found it: skipped, or with
+ * other bytes. Not expected (the walk reads headers as busboy does); the
+ * check keeps a disagreement from dropping a part silently.
+ */
+function unread(part: RawPart): GatewayError {
+  return new GatewayError(
+    'MALFORMED_MULTIPART',
+    `${part.label} could not be read from the multipart body; check its Content-Disposition header.`,
+    part.part === undefined ? {} : { part: part.part },
+  );
+}
+
+/**
+ * Parses a complete multipart/form-data body. Every part is either used or
+ * named in an error: the parts are first found from the raw bytes
+ * (multipart-parts.ts), and each of busboy's callbacks must match the next
+ * one, so a part busboy skips silently (an unparseable Content-Disposition)
+ * is reported as MALFORMED_MULTIPART with its `part`. Limits are errors,
+ * never a silently shortened upload. A file part with an empty file name
+ * and no bytes is what browsers send for an empty file input: no file.
+ * When several parts are wrong, the one earliest in the body is reported.
  */
 export function parseMultipart(
   body: Buffer,
@@ -52,21 +84,95 @@ export function parseMultipart(
   limits: MultipartLimits,
 ): Promise<Upload> {
   return new Promise((resolve, reject) => {
-    // Busboy skips parts without a form-data Content-Disposition and does not
-    // enforce `headerPairs` for multipart, both silently; check them first.
-    // (A throw here rejects the promise.)
-    checkPartHeaders(body, boundary, limits.maxPartHeaderPairs);
-    const images: UploadedImage[] = [];
+    // A throw here (the body as a whole is malformed) rejects the promise.
+    const scanned = scanParts(body, boundary, limits);
+    const { parts } = scanned;
+    const images: Array<{ readonly ordinal: number; readonly image: UploadedImage }> = [];
     const fields: TextField[] = [];
-    const seen = new Map<string, number>();
-    let failure: GatewayError | undefined;
-    const failWith = (error: GatewayError) => {
-      failure ??= error;
+    const failures = new FirstFailure();
+    let next = 0;
+    let files = 0;
+    let textFields = 0;
+
+    // The first part past the limit is refused for being one too many.
+    if (parts.length > limits.maxParts) {
+      failures.add(
+        limits.maxParts,
+        new GatewayError(
+          'TOO_MANY_PARTS',
+          `The upload has more than ${limits.maxParts} parts, the limit per request.`,
+        ),
+      );
+    }
+    // A part whose header alone shows it unusable fails the upload, whatever busboy does with it.
+    for (const part of parts) {
+      if (part.problem !== undefined) failures.add(part.ordinal, part.problem);
+    }
+    /** Passes over a part busboy did not deliver: fine when its problem is known, else named. */
+    const passOver = (part: RawPart) => {
+      if (part.problem === undefined) failures.add(part.ordinal, unread(part));
     };
-    const partName = (name: string) => {
-      const index = seen.get(name) ?? 0;
-      seen.set(name, index + 1);
-      return `${name}[${index}]`;
+    /** The raw part busboy is delivering: the next deliverable one, which must have that name. */
+    const claim = (name: string | undefined): RawPart | undefined => {
+      while (next < parts.length) {
+        const part = parts[next++] as RawPart;
+        if (part.delivered && (part.name ?? '') === (name ?? '')) return part;
+        passOver(part);
+      }
+      failures.add(
+        parts.length,
+        new GatewayError(
+          'MALFORMED_MULTIPART',
+          `Part ${parts.length + 1} could not be read from the multipart body.`,
+        ),
+      );
+      return undefined;
+    };
+
+    const acceptFile = (part: RawPart, bytes: Buffer) => {
+      const fail = (error: GatewayError) => failures.add(part.ordinal, error);
+      if (part.problem !== undefined) return; // already the failure of its position
+      const filename = part.disposition?.filename || null;
+      if (part.disposition?.hasFilename && filename === null && part.content.length === 0) {
+        return; // an empty file input: no file was chosen
+      }
+      if (++files > limits.maxFiles) {
+        return fail(
+          new GatewayError(
+            'TOO_MANY_FILES',
+            `The upload has more than ${limits.maxFiles} files, the limit per request.`,
+          ),
+        );
+      }
+      if (bytes.length !== Math.min(part.content.length, limits.maxFileBytes + 1)) {
+        return fail(unread(part));
+      }
+      const field = part.name ?? '';
+      const named = filename === null ? part.label : `${part.label} (${filename})`;
+      if (field !== IMAGE_FIELD) {
+        fail(
+          new GatewayError(
+            'UNEXPECTED_FILE_FIELD',
+            `File field ${JSON.stringify(field)} is not accepted; send images in the field "${IMAGE_FIELD}".`,
+            { part: part.label },
+          ),
+        );
+      } else if (bytes.length > limits.maxFileBytes) {
+        fail(
+          new GatewayError(
+            'FILE_TOO_LARGE',
+            `${named} is larger than the limit of ${limits.maxFileBytes} bytes per file.`,
+            { part: part.label },
+          ),
+        );
+      } else if (bytes.length === 0) {
+        fail(new GatewayError('EMPTY_FILE', `${named} is empty.`, { part: part.label }));
+      } else {
+        images.push({
+          ordinal: part.ordinal,
+          image: { part: part.label, field, filename, bytes },
+        });
+      }
     };
 
     let parser: busboy.Busboy;
@@ -79,9 +185,12 @@ export function parseMultipart(
           // it one byte more and let one byte past our limit be the signal.
           fileSize: limits.maxFileBytes + 1,
           fieldSize: limits.maxFieldBytes + 1,
-          files: limits.maxFiles,
-          fields: limits.maxFields,
-          // Busboy also signals the limit when the last allowed part ends.
+          // Files and fields are counted here, by what the raw walk says a
+          // part is (busboy reads `filename=""` as a text field); the parts
+          // limit bounds both first.
+          files: limits.maxParts + 1,
+          fields: limits.maxParts + 1,
+          // Busboy reads no part header past this; the walk counts the parts.
           parts: limits.maxParts + 1,
           fieldNameSize: 200,
         },
@@ -93,9 +202,8 @@ export function parseMultipart(
       return;
     }
 
-    parser.on('file', (name, stream, info) => {
-      const field = name ?? '';
-      const part = partName(field);
+    parser.on('file', (name, stream) => {
+      const part = claim(name);
       const chunks: Buffer[] = [];
       let size = 0;
       stream.on('data', (chunk: Buffer) => {
@@ -106,95 +214,61 @@ export function parseMultipart(
         // Reported once through the parser's own error event.
       });
       stream.on('end', () => {
-        const filename = info.filename === undefined || info.filename === '' ? null : info.filename;
-        const named = filename === null ? part : `${part} (${filename})`;
-        if (field !== IMAGE_FIELD) {
-          failWith(
-            new GatewayError(
-              'UNEXPECTED_FILE_FIELD',
-              `File field ${JSON.stringify(field)} is not accepted; send images in the field "${IMAGE_FIELD}".`,
-              { part },
-            ),
-          );
-        } else if (size > limits.maxFileBytes) {
-          failWith(
-            new GatewayError(
-              'FILE_TOO_LARGE',
-              `${named} is larger than the limit of ${limits.maxFileBytes} bytes per file.`,
-              { part },
-            ),
-          );
-        } else if (size === 0) {
-          failWith(new GatewayError('EMPTY_FILE', `${named} is empty.`, { part }));
-        } else if (failure === undefined) {
-          images.push({
-            part,
-            field,
-            filename,
-            bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
-          });
-        }
+        if (part === undefined) return;
+        acceptFile(part, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
       });
     });
 
     parser.on('field', (name, value, info) => {
-      const part = partName(name);
-      if (name === IMAGE_FIELD) {
-        failWith(
+      const part = claim(name);
+      if (part === undefined || part.problem !== undefined) return;
+      // `filename=""`: a file without a name, which busboy reads as text;
+      // its bytes come from the raw walk, cut as busboy cuts a file.
+      if (part.disposition?.hasFilename) {
+        return acceptFile(part, part.content.subarray(0, limits.maxFileBytes + 1));
+      }
+      const fail = (error: GatewayError) => failures.add(part.ordinal, error);
+      const field = part.name ?? '';
+      if (++textFields > limits.maxFields) {
+        fail(
+          new GatewayError(
+            'TOO_MANY_FIELDS',
+            `The upload has more than ${limits.maxFields} text fields, the limit per request.`,
+          ),
+        );
+      } else if (field === IMAGE_FIELD) {
+        fail(
           new GatewayError(
             'IMAGE_NOT_A_FILE',
             `Field "${IMAGE_FIELD}" must be a file upload (curl -F ${IMAGE_FIELD}=@photo.jpg), not text.`,
-            { part },
+            { part: part.label },
           ),
         );
       } else if (info.valueTruncated) {
-        failWith(
+        fail(
           new GatewayError(
             'FIELD_TOO_LARGE',
-            `Field ${JSON.stringify(name)} is larger than the limit of ${limits.maxFieldBytes} bytes per field.`,
-            { part },
+            `Field ${JSON.stringify(field)} is larger than the limit of ${limits.maxFieldBytes} bytes per field.`,
+            { part: part.label },
           ),
         );
       } else {
-        fields.push({ name, value });
+        fields.push({ name: field, value });
       }
     });
 
-    parser.on('filesLimit', () =>
-      failWith(
-        new GatewayError(
-          'TOO_MANY_FILES',
-          `The upload has more than ${limits.maxFiles} files, the limit per request.`,
-        ),
-      ),
-    );
-    parser.on('fieldsLimit', () =>
-      failWith(
-        new GatewayError(
-          'TOO_MANY_FIELDS',
-          `The upload has more than ${limits.maxFields} text fields, the limit per request.`,
-        ),
-      ),
-    );
-    parser.on('partsLimit', () =>
-      failWith(
-        new GatewayError(
-          'TOO_MANY_PARTS',
-          `The upload has more than ${limits.maxParts} parts, the limit per request.`,
-        ),
-      ),
-    );
     parser.on('error', (cause: unknown) => {
       reject(
-        failure ??
+        failures.error ??
           new GatewayError('MALFORMED_MULTIPART', multipartProblem(cause), {
             cause,
           }),
       );
     });
     parser.on('close', () => {
-      if (failure !== undefined) {
-        reject(failure);
+      while (next < parts.length) passOver(parts[next++] as RawPart);
+      if (failures.error !== undefined) {
+        reject(failures.error);
       } else if (images.length === 0) {
         reject(
           new GatewayError(
@@ -203,10 +277,13 @@ export function parseMultipart(
           ),
         );
       } else {
-        resolve({ images, fields });
+        resolve({
+          images: images.sort((a, b) => a.ordinal - b.ordinal).map(({ image }) => image),
+          fields,
+        });
       }
     });
-    parser.end(body);
+    parser.end(scanned.body);
   });
 }
 
@@ -219,56 +296,4 @@ function multipartProblem(cause: unknown): string {
     return 'A part of the multipart body has a malformed or oversized header.';
   }
   return 'The multipart body cannot be parsed.';
-}
-
-const HEADER_END = Buffer.from('\r\n\r\n');
-const FORM_DATA_DISPOSITION = /^content-disposition[ \t]*:[ \t]*form-data[ \t]*(;|$)/i;
-
-/**
- * Walks the part headers (a cheap indexOf scan; busboy still does the real
- * parse) to refuse parts with too many header lines or without
- * `Content-Disposition: form-data`, which busboy would silently drop.
- * Structural errors are left for busboy to report.
- */
-export function checkPartHeaders(body: Buffer, boundary: string, maxPairs: number): void {
-  const delimiter = Buffer.from(`\r\n--${boundary}`);
-  // The first delimiter may open the body without the CRLF in front.
-  let position = body.subarray(0, delimiter.length - 2).equals(delimiter.subarray(2))
-    ? delimiter.length - 2
-    : afterDelimiter(body, delimiter, 0);
-  let index = 0;
-  while (position !== -1 && position < body.length) {
-    if (body[position] === 0x2d && body[position + 1] === 0x2d) return; // closing delimiter
-    let lineStart = position;
-    while (body[lineStart] === 0x20 || body[lineStart] === 0x09) lineStart++; // transport padding
-    if (body[lineStart] !== 0x0d || body[lineStart + 1] !== 0x0a) {
-      // Not a delimiter line after all (busboy treats it as data): keep looking.
-      position = afterDelimiter(body, delimiter, position);
-      continue;
-    }
-    const headerStart = lineStart + 2;
-    const headerEnd = body.indexOf(HEADER_END, lineStart);
-    if (headerEnd === -1) return; // truncated: busboy reports it
-    const block = headerEnd < headerStart ? '' : body.toString('latin1', headerStart, headerEnd);
-    const lines = block === '' ? [] : block.split('\r\n').filter((line) => !/^[ \t]/.test(line));
-    if (lines.length > maxPairs) {
-      throw new GatewayError(
-        'TOO_MANY_PART_HEADERS',
-        `Part ${index + 1} has ${lines.length} header lines; the limit is ${maxPairs}.`,
-      );
-    }
-    if (!lines.some((line) => FORM_DATA_DISPOSITION.test(line))) {
-      throw new GatewayError(
-        'MALFORMED_MULTIPART',
-        `Part ${index + 1} has no "Content-Disposition: form-data" header.`,
-      );
-    }
-    position = afterDelimiter(body, delimiter, Math.max(headerEnd + 4, headerStart));
-    index++;
-  }
-}
-
-function afterDelimiter(body: Buffer, delimiter: Buffer, from: number): number {
-  const found = body.indexOf(delimiter, from);
-  return found === -1 ? -1 : found + delimiter.length;
 }

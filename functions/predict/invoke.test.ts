@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localRuntimeClient } from '../../testing/predict-handler.ts';
-import { predictionsReply, SageMakerStub, sagemakerError } from '../../testing/sagemaker-stub.ts';
+import {
+  predictionsReply,
+  SageMakerStub,
+  type StubReply,
+  sagemakerError,
+} from '../../testing/sagemaker-stub.ts';
 import {
   deadlineFrom,
   type Invocation,
@@ -90,6 +95,40 @@ describe('invokeEndpoint against a real HTTP stand-in', () => {
     ).rejects.toBeDefined();
     expect(stub.received).toHaveLength(1);
   });
+
+  // SageMaker documents no 404; a runtime URL that is not SageMaker's
+  // answers one, mostly with a body the SDK cannot read as SageMaker's.
+  const notFound: Array<{ what: string; source: StubReply }> = [
+    { what: 'no body', source: { status: 404, body: '' } },
+    { what: 'plain text', source: { status: 404, body: 'Not Found' } },
+    {
+      what: 'an HTML page',
+      source: { status: 404, headers: { 'Content-Type': 'text/html' }, body: '<h1>Not Found</h1>' },
+    },
+    {
+      what: 'JSON with an error type the table does not list',
+      source: {
+        status: 404,
+        headers: { 'Content-Type': 'application/json', 'x-amzn-errortype': 'ResourceNotFound' },
+        body: '{"message":"no such route"}',
+      },
+    },
+  ];
+  it.each(notFound)(
+    'maps a 404 with $what to ENDPOINT_REJECTED_REQUEST, once',
+    async ({ source }) => {
+      stub.behaviour = () => source;
+      await expect(
+        invokeEndpoint(client, invocation, deadlineFrom(5000, 0), policy),
+      ).rejects.toMatchObject({
+        code: 'ENDPOINT_REJECTED_REQUEST',
+        status: 502,
+        detail:
+          'The SageMaker Runtime URL has no such endpoint (404); the request id identifies it in the logs.',
+      });
+      expect(stub.received).toHaveLength(1);
+    },
+  );
 
   it('aborts a slow model at the deadline with ENDPOINT_TIMEOUT', async () => {
     stub.behaviour = () => ({ ...predictionsReply([{ label: 'late', score: 1 }]), delayMs: 3000 });

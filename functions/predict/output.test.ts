@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapModelOutput } from './output.ts';
+import { MODEL_OUTPUT_MAX_BYTES, MODEL_OUTPUT_MAX_DEPTH, mapModelOutput } from './output.ts';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const labels = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'];
@@ -136,6 +136,73 @@ describe('mapModelOutput', () => {
         code: 'BAD_MODEL_OUTPUT',
         detail: 'The model returned 2 scores but 5 labels are configured.',
       }),
+    );
+  });
+});
+
+describe('mapModelOutput: bounds on what is passed on', () => {
+  const nested = (depth: number, open = '[', close = ']') =>
+    Buffer.from(`${open.repeat(depth)}${close.repeat(depth)}`);
+  const objects = (depth: number) => Buffer.from(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+  const tooDeep = `The model answered with JSON nested more than ${MODEL_OUTPUT_MAX_DEPTH} levels deep; the gateway passes at most ${MODEL_OUTPUT_MAX_DEPTH} on.`;
+
+  it.each([
+    {
+      what: `arrays ${MODEL_OUTPUT_MAX_DEPTH} deep`,
+      source: nested(MODEL_OUTPUT_MAX_DEPTH),
+      expected: { output: JSON.parse(nested(MODEL_OUTPUT_MAX_DEPTH).toString()) },
+    },
+    {
+      what: `objects ${MODEL_OUTPUT_MAX_DEPTH} deep`,
+      source: objects(MODEL_OUTPUT_MAX_DEPTH),
+      expected: { output: JSON.parse(objects(MODEL_OUTPUT_MAX_DEPTH).toString()) },
+    },
+    {
+      what: 'brackets and escaped quotes inside strings (they do not nest)',
+      source: json({ s: `\\"${'['.repeat(200)}`, t: '{'.repeat(200) }),
+      expected: { output: { s: `\\"${'['.repeat(200)}`, t: '{'.repeat(200) } },
+    },
+    {
+      what: `a classifier's answer padded past ${MODEL_OUTPUT_MAX_BYTES} bytes (cut to top-k)`,
+      source: json({
+        predictions: [{ label: 'a', score: 1 }],
+        padding: 'x'.repeat(MODEL_OUTPUT_MAX_BYTES),
+      }),
+      expected: { predictions: [{ label: 'a', score: 1 }] },
+    },
+  ])('passes on $what', ({ source, expected }) => {
+    expect(mapModelOutput(source, [], 5)).toEqual(expected);
+  });
+
+  it.each([
+    {
+      what: '5,000 nested arrays (a stack overflow, once)',
+      source: nested(5000),
+      expected: tooDeep,
+    },
+    {
+      what: `arrays ${MODEL_OUTPUT_MAX_DEPTH + 1} deep`,
+      source: nested(MODEL_OUTPUT_MAX_DEPTH + 1),
+      expected: tooDeep,
+    },
+    {
+      what: `objects ${MODEL_OUTPUT_MAX_DEPTH + 1} deep`,
+      source: objects(MODEL_OUTPUT_MAX_DEPTH + 1),
+      expected: tooDeep,
+    },
+    {
+      what: 'deep nesting inside a classifier-shaped answer',
+      source: Buffer.from(`{"predictions":[{"label":"a","score":1}],"x":${nested(100)}}`),
+      expected: tooDeep,
+    },
+    {
+      what: `an answer that is not a classifier's, over ${MODEL_OUTPUT_MAX_BYTES} bytes`,
+      source: json({ blob: 'x'.repeat(MODEL_OUTPUT_MAX_BYTES) }),
+      expected: `The model answered with ${MODEL_OUTPUT_MAX_BYTES + 11} bytes of JSON that is not a classifier's; a Lambda response holds at most ${MODEL_OUTPUT_MAX_BYTES} bytes.`,
+    },
+  ])('refuses $what with BAD_MODEL_OUTPUT', ({ source, expected }) => {
+    expect(() => mapModelOutput(source, [], 5)).toThrowError(
+      expect.objectContaining({ code: 'BAD_MODEL_OUTPUT', status: 502, detail: expected }),
     );
   });
 });

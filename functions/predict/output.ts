@@ -1,5 +1,22 @@
+import { LAMBDA_MAX_RESPONSE_BYTES } from '#shared/aws-facts.ts';
 import type { Prediction } from '#shared/contract.ts';
 import { GatewayError } from '#shared/errors.ts';
+
+/**
+ * How deep the model's JSON may nest: arrays and objects, 64 levels. The
+ * answer is serialised again into the response and the logs, which recurse
+ * (V8's JSON.stringify overflows its stack a few thousand levels down, and
+ * that would be a 500); real outputs nest a few levels (a batch of boxes is
+ * 3, an image tensor 4).
+ */
+export const MODEL_OUTPUT_MAX_DEPTH = 64;
+
+/**
+ * The largest answer passed through as `output`: what one Lambda response
+ * can hold at all (LAMBDA_MAX_RESPONSE_BYTES). A classifier's answer is cut
+ * to top-k, so it is not bounded here.
+ */
+export const MODEL_OUTPUT_MAX_BYTES = LAMBDA_MAX_RESPONSE_BYTES;
 
 export type ModelOutput =
   | { readonly predictions: readonly Prediction[] }
@@ -58,12 +75,34 @@ function fromScores(scores: readonly number[], labels: readonly string[]): Predi
   return scores.map((score, i) => ({ label: labels[i] as string, score }));
 }
 
+/** True when arrays and objects in `json` (valid JSON text) nest deeper than `max`; no recursion. */
+function nestsDeeperThan(json: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c)
+        i++; // the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      if (++depth > max) return true;
+    } else if (code === 0x5d || code === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 /**
  * Turns the model's answer into `predictions` (sorted by score, top-k) when
  * it is a classifier's, in any of the shapes common containers produce:
  * `{"predictions":[{label,score}]}`, a probability array (with configured
- * labels), or `{label: score}`. Any other JSON is passed through as `output`;
- * anything that is not JSON is a BAD_MODEL_OUTPUT.
+ * labels), or `{label: score}`. Any other JSON is passed through as `output`.
+ * BAD_MODEL_OUTPUT: not JSON, nested deeper than MODEL_OUTPUT_MAX_DEPTH, or
+ * passed through but larger than MODEL_OUTPUT_MAX_BYTES.
  */
 export function mapModelOutput(
   body: Uint8Array,
@@ -71,8 +110,10 @@ export function mapModelOutput(
   k: number,
 ): ModelOutput {
   let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(decoder.decode(body));
+    text = decoder.decode(body);
+    parsed = JSON.parse(text);
   } catch (cause) {
     throw new GatewayError(
       'BAD_MODEL_OUTPUT',
@@ -80,6 +121,12 @@ export function mapModelOutput(
       {
         cause,
       },
+    );
+  }
+  if (nestsDeeperThan(text, MODEL_OUTPUT_MAX_DEPTH)) {
+    throw new GatewayError(
+      'BAD_MODEL_OUTPUT',
+      `The model answered with JSON nested more than ${MODEL_OUTPUT_MAX_DEPTH} levels deep; the gateway passes at most ${MODEL_OUTPUT_MAX_DEPTH} on.`,
     );
   }
   const candidates: unknown[] = [parsed];
@@ -101,6 +148,12 @@ export function mapModelOutput(
         ),
       };
     }
+  }
+  if (body.length > MODEL_OUTPUT_MAX_BYTES) {
+    throw new GatewayError(
+      'BAD_MODEL_OUTPUT',
+      `The model answered with ${body.length} bytes of JSON that is not a classifier's; a Lambda response holds at most ${MODEL_OUTPUT_MAX_BYTES} bytes.`,
+    );
   }
   return { output: parsed };
 }
