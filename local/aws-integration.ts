@@ -37,14 +37,13 @@ export interface AwsIntegrationOptions {
   /**
    * What SageMaker Runtime answers while the local one is down. Locally one
    * process (the model server) plays both the service and the endpoint's
-   * container; when it is being restarted, the connection is refused or
-   * reset, where the real service would still answer, with the error of an
-   * endpoint whose container is not ready. Given the endpoint name, for
+   * container; while it is restarted the connection is refused or reset,
+   * where the real service would still answer, with an error. Used for
    * such connection failures only (UNREACHABLE_ERROR_CODES, as `/predict`
    * counts them). Undefined: INTEGRATION_FAILURE, as for any backend API
    * Gateway cannot reach.
    */
-  readonly whileDown?: (endpointName: string) => ServiceAnswer;
+  readonly whileDown?: ServiceAnswer;
 }
 
 type AwsIntegrationModel = Extract<Integration, { type: 'AWS' }>;
@@ -137,10 +136,9 @@ export class AwsIntegration {
       const { whileDown } = this.options;
       if (whileDown === undefined || call === undefined) return FAILED;
       if (!UNREACHABLE_ERROR_CODES.has(error.code ?? '')) return FAILED;
-      const endpointName = call.resource.slice(call.resource.lastIndexOf('/') + 1);
       return integrationReply(
         integration.responses,
-        answerResult(whileDown(endpointName)),
+        answerResult(whileDown),
         mapping,
         scope.header,
         method,

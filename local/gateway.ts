@@ -59,7 +59,7 @@ export interface GatewayOptions {
    * SageMaker Runtime's answer while the local one is down: see
    * `AwsIntegrationOptions.whileDown`. Undefined: INTEGRATION_FAILURE.
    */
-  readonly sagemakerWhileDown?: (endpointName: string) => ServiceAnswer;
+  readonly sagemakerWhileDown?: ServiceAnswer;
   /** Overrides for tests; AWS's values (and the client limits of client-errors.ts) by default. */
   readonly limits?: ClientLimits & {
     /** @default API_GATEWAY_INTEGRATION_TIMEOUT_MS (29 s) */

@@ -11,7 +11,6 @@ import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
 import { synthesizeTemplate } from '../infra/app.ts';
-import { LOCAL_ACCOUNT_ID, modelNotReady } from '../model-server/aws-errors.ts';
 import type { ClientLimits } from './client-errors.ts';
 import { type ApiModel, readApiModel } from './emulation/api-model.ts';
 import type { ServiceAnswer } from './emulation/permissions.ts';
@@ -122,17 +121,18 @@ async function ensureFree(port: number, option: 'port' | 'modelPort'): Promise<v
   await new Promise((resolve) => probe.close(resolve));
 }
 
-/** SageMaker Runtime's answer while the model server restarts: its container is not ready. */
-function notReadyAnswer(endpointName: string): ServiceAnswer {
-  const reply = modelNotReady({ region: 'us-east-1', account: LOCAL_ACCOUNT_ID, endpointName });
-  return {
-    status: reply.status,
-    headers: Object.fromEntries(
-      Object.entries(reply.headers).map(([name, value]) => [name.toLowerCase(), value]),
-    ),
-    body: typeof reply.body === 'string' ? reply.body : Buffer.from(reply.body).toString(),
-  };
-}
+/**
+ * SageMaker Runtime's answer while the model server is restarted: the
+ * service is up, the endpoint cannot serve. ServiceUnavailable, 503 ("The
+ * service is currently unavailable"; SageMaker API reference,
+ * InvokeEndpoint, Errors), in the restJson1 shape. The integration
+ * responses select on its status.
+ */
+const SERVICE_UNAVAILABLE: ServiceAnswer = {
+  status: 503,
+  headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceUnavailable' },
+  body: JSON.stringify({ message: 'The service is currently unavailable.' }),
+};
 
 /**
  * Starts the whole local stack: the model server as a child process (as it
@@ -190,9 +190,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       apiKey: options.apiKey,
       sagemakerUrl: modelUrl,
       // While the supervisor restarts the model server, /invocations gets
-      // what SageMaker answers for a container that is not ready, as
-      // /predict does (a refused connection is ENDPOINT_UNAVAILABLE there).
-      sagemakerWhileDown: notReadyAnswer,
+      // SageMaker's 503, mapped to ENDPOINT_UNAVAILABLE as /predict maps
+      // the refused connection.
+      sagemakerWhileDown: SERVICE_UNAVAILABLE,
       staticDir: options.staticDir,
       accessLog: options.accessLog,
       limits: { integrationTimeoutMs: options.integrationTimeoutMs, ...options.clientLimits },
