@@ -108,7 +108,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
  * to the local SageMaker Runtime, gateway responses, CORS preflight (its
  * mapping templates run), the ids and error headers AWS puts on every
  * response, and AWS's limits. Everything it knows comes from the
- * synthesised template.
+ * synthesised template. As a server on a laptop it also bounds its clients
+ * (client-errors.ts): slow or silent ones are cut with 408, what Node's
+ * parser refuses gets problem+json, and a request without a route or a
+ * valid key is answered before its body is read.
  */
 export function createGateway(options: GatewayOptions): Server {
   const { model } = options;
