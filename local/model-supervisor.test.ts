@@ -13,6 +13,8 @@ import { ModelServerStartError, ModelSupervisor } from './model-supervisor.ts';
 interface Behaviour {
   readonly crashAfterMs?: number;
   readonly pingFailed?: boolean;
+  /** /ping answers 503 loading, forever. */
+  readonly loading?: boolean;
   readonly exitAtOnce?: boolean;
 }
 
@@ -23,9 +25,10 @@ if (b.exitAtOnce) {
   console.error('[model-server] Environment variable PORT must be an integer from 0 to 65535, but received "x"');
   process.exit(2);
 }
+const status = b.pingFailed ? 'failed' : b.loading ? 'loading' : 'ready';
 const server = http.createServer((req, res) => {
-  res.writeHead(b.pingFailed ? 503 : 200, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify({ status: b.pingFailed ? 'failed' : 'ready' }));
+  res.writeHead(status === 'ready' ? 200 : 503, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ status }));
 });
 server.listen(Number(process.env.PORT), '127.0.0.1', () => {
   console.log('[model-server] listening on http://127.0.0.1:' + server.address().port);
@@ -34,7 +37,12 @@ server.listen(Number(process.env.PORT), '127.0.0.1', () => {
 });
 `;
 
-const LIMITS = { restartDelayMs: 50, maxRestartDelayMs: 200, stableAfterMs: 60_000 };
+const LIMITS = {
+  restartDelayMs: 50,
+  maxRestartDelayMs: 200,
+  stableAfterMs: 60_000,
+  readyTimeoutMs: 3000,
+};
 const supervisors: ModelSupervisor[] = [];
 
 /** A supervisor whose every start behaves as `behaviour(start number)`; its log lines. */
@@ -143,6 +151,11 @@ describe('ModelSupervisor', () => {
       behaviour: { pingFailed: true },
       message:
         'the model server did not start: The model failed to load: /tmp/bad.json: labels must be a list',
+    },
+    {
+      what: 'is not ready in time',
+      behaviour: { loading: true },
+      message: 'the model server was not ready within 3.0 s',
     },
   ])(
     'does not retry a server that $what at start-up: its message is the error',

@@ -170,31 +170,40 @@ export class ModelSupervisor {
     });
     const because = (what: string) =>
       new ModelServerStartError(lastMessage === '' ? what : `${what}: ${lastMessage}`);
-    const exited = new Promise<never>((_, reject) => {
+    // Fails when the process ends (once its output is read: 'close'), or
+    // when READY_TIMEOUT_MS passes, whichever comes first.
+    let timer: NodeJS.Timeout | undefined;
+    const failed = new Promise<never>((_, reject) => {
       child.once('error', (error) =>
         reject(because(`the model server could not start (${error.message})`)),
       );
-      child.once('exit', (code, signal) =>
-        // Its last lines may still be in the pipe: read them first.
-        setImmediate(() =>
-          reject(because(`the model server ${ending(code, signal)} before it was ready`)),
-        ),
+      child.once('close', (code, signal) =>
+        reject(because(`the model server ${ending(code, signal)} before it was ready`)),
+      );
+      timer = setTimeout(
+        () =>
+          reject(
+            because(`the model server was not ready within ${seconds(this.limits.readyTimeoutMs)}`),
+          ),
+        this.limits.readyTimeoutMs,
       );
     });
-    exited.catch(() => undefined);
+    failed.catch(() => undefined);
     const ready = (async () => {
-      const deadline = Date.now() + this.limits.readyTimeoutMs;
-      const url = await Promise.race([listening, exited]);
-      while (Date.now() < deadline) {
-        const status = await Promise.race([this.ping(url), exited]);
-        if (status === 'ready') return url;
-        if (status === 'failed') throw because('the model server did not start');
-        await Promise.race([
-          new Promise((resolve) => setTimeout(resolve, PING_INTERVAL_MS)),
-          exited,
-        ]);
+      try {
+        const url = await Promise.race([listening, failed]);
+        for (;;) {
+          const status = await Promise.race([this.ping(url), failed]);
+          if (status === 'ready') return url;
+          if (status === 'failed') throw because('the model server did not start');
+          await Promise.race([
+            new Promise((resolve) => setTimeout(resolve, PING_INTERVAL_MS)),
+            failed,
+          ]);
+        }
+      } finally {
+        clearTimeout(timer);
       }
-      throw because(`the model server was not ready within ${seconds(this.limits.readyTimeoutMs)}`);
     })();
     return { child, ready };
   }
@@ -222,11 +231,15 @@ export class ModelSupervisor {
       this.crashes = 0;
     }, this.limits.stableAfterMs);
     this.stableTimer.unref();
-    child.once('exit', (code, signal) => {
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
       if (this.stopping) return;
       clearTimeout(this.stableTimer);
       this.restart(`${ending(code, signal)} after ${seconds(Date.now() - started)}`);
-    });
+    };
+    // It may have ended between its last /ping and now.
+    if (child.exitCode !== null || child.signalCode !== null)
+      ended(child.exitCode, child.signalCode);
+    else child.once('exit', ended);
   }
 
   /** Schedules the next start, backing off while the server keeps failing. */
