@@ -6,6 +6,7 @@
  * server), and the answer shaped by the integration responses.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { UNREACHABLE_ERROR_CODES } from '#shared/invoke-failures.ts';
 import type { Integration } from './emulation/api-model.ts';
 import {
   integrationPath,
@@ -33,6 +34,16 @@ export interface AwsIntegrationOptions {
   readonly binaryMediaTypes: readonly string[];
   /** The template's execution roles. */
   readonly access: AccessModel;
+  /**
+   * What SageMaker Runtime answers while the local one is down. Locally one
+   * process (the model server) plays both the service and the endpoint's
+   * container; while it is restarted the connection is refused or reset,
+   * where the real service would still answer, with an error. Used for
+   * such connection failures only (UNREACHABLE_ERROR_CODES, as `/predict`
+   * counts them). Undefined: INTEGRATION_FAILURE, as for any backend API
+   * Gateway cannot reach.
+   */
+  readonly whileDown?: ServiceAnswer;
 }
 
 type AwsIntegrationModel = Extract<Integration, { type: 'AWS' }>;
@@ -121,6 +132,18 @@ export class AwsIntegration {
     // Without credentials API Gateway's call is unsigned, and the service refuses it.
     if (integration.credentials !== undefined) headers.Authorization = AUTHORIZATION;
     const target = new URL(`/${path}`, this.options.sagemakerUrl);
+    const failed = (error: NodeJS.ErrnoException): Outcome => {
+      const { whileDown } = this.options;
+      if (whileDown === undefined || call === undefined) return FAILED;
+      if (!UNREACHABLE_ERROR_CODES.has(error.code ?? '')) return FAILED;
+      return integrationReply(
+        integration.responses,
+        answerResult(whileDown),
+        mapping,
+        scope.header,
+        method,
+      );
+    };
     return new Promise((resolve) => {
       const outgoing = httpRequest(
         target,
@@ -148,14 +171,14 @@ export class AwsIntegration {
               ),
             ),
           );
-          res.on('error', () => resolve(FAILED));
+          res.on('error', (error) => resolve(failed(error)));
         },
       );
       outgoing.on('timeout', () => {
         outgoing.destroy();
         resolve(TIMED_OUT);
       });
-      outgoing.on('error', () => resolve(FAILED));
+      outgoing.on('error', (error) => resolve(failed(error)));
       outgoing.end(payload);
     });
   }

@@ -1,14 +1,30 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   API_GATEWAY_MAX_REQUEST_BYTES,
 } from '#shared/aws-facts.ts';
 import { AwsIntegration } from './aws-integration.ts';
+import {
+  type ClientLimits,
+  clientErrorHandler,
+  HEADERS_TIMEOUT_MS,
+  type InFlight,
+  REQUEST_TIMEOUT_MS,
+  serverTimeouts,
+  TIMEOUT_CHECK_INTERVAL_MS,
+} from './client-errors.ts';
 import type { ApiModel, LambdaFunction } from './emulation/api-model.ts';
 import { extendedRequestIdOf, requestTimeClf, traceIdOf } from './emulation/event.ts';
-import { gatewayReply, payloadTooLargeReply } from './emulation/gateway-responses.ts';
+import {
+  fallback4xxReply,
+  gatewayReply,
+  payloadTooLargeReply,
+} from './emulation/gateway-responses.ts';
 import { mockReply } from './emulation/integration-response.ts';
+import type { MappingContext } from './emulation/mapping.ts';
+import type { ServiceAnswer } from './emulation/permissions.ts';
 import {
   type Fault,
   isFault,
@@ -39,8 +55,13 @@ export interface GatewayOptions {
   readonly accessLog?: (line: string) => void;
   /** @default Date.now */
   readonly clock?: Clock;
-  /** Overrides for tests; AWS's values by default. */
-  readonly limits?: {
+  /**
+   * SageMaker Runtime's answer while the local one is down: see
+   * `AwsIntegrationOptions.whileDown`. Undefined: INTEGRATION_FAILURE.
+   */
+  readonly sagemakerWhileDown?: ServiceAnswer;
+  /** Overrides for tests; AWS's values (and the client limits of client-errors.ts) by default. */
+  readonly limits?: ClientLimits & {
     /** @default API_GATEWAY_INTEGRATION_TIMEOUT_MS (29 s) */
     readonly integrationTimeoutMs?: number;
   };
@@ -48,14 +69,21 @@ export interface GatewayOptions {
 
 const MISSING_TOKEN: Fault = { fault: 'MISSING_AUTHENTICATION_TOKEN' };
 
+/** The declared body length is over `limit`: answered before anything is read. */
+function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared > limit;
+}
+
 /**
  * Reads a request body up to `limit` bytes. Past it, the rest is drained (so
  * the client, still sending, reads the 413 instead of a reset) up to a
- * bound, then the connection is cut.
+ * bound, then the connection is cut. 'aborted' when the connection closes
+ * first (the client left, or was cut for being too slow and answered).
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large' | 'aborted'> {
   const drainBound = limit * 8;
-  return new Promise((resolvePromise, reject) => {
+  return new Promise((resolvePromise) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -67,7 +95,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
       }
     });
     req.on('end', () => resolvePromise(size > limit ? 'too large' : Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    req.on('error', () => resolvePromise('aborted'));
+    req.on('close', () => resolvePromise('aborted'));
   });
 }
 
@@ -79,7 +108,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
  * to the local SageMaker Runtime, gateway responses, CORS preflight (its
  * mapping templates run), the ids and error headers AWS puts on every
  * response, and AWS's limits. Everything it knows comes from the
- * synthesised template.
+ * synthesised template. As a server on a laptop it also bounds its clients
+ * (client-errors.ts): slow or silent ones are cut with 408, what Node's
+ * parser refuses gets problem+json, and a request without a route or a
+ * valid key is answered before its body is read.
  */
 export function createGateway(options: GatewayOptions): Server {
   const { model } = options;
@@ -100,9 +132,11 @@ export function createGateway(options: GatewayOptions): Server {
     integrationTimeoutMs,
     binaryMediaTypes: model.binaryMediaTypes,
     access: model.access,
+    whileDown: options.sagemakerWhileDown,
   });
   const { identity } = model.access;
   const serveStatic = staticFiles(options.staticDir);
+  const executeApiDomain = `${identity.apiId}.execute-api.${identity.region}.amazonaws.com`;
 
   /** The one place a fault becomes a response: the stack's gateway response for it. */
   const render = (outcome: Outcome, scope: RequestScope): Reply =>
@@ -131,6 +165,64 @@ export function createGateway(options: GatewayOptions): Server {
     }
   }
 
+  /** `$context` of a request before routing: API Gateway's ids, the time, the API's identity. */
+  function baseMapping(requestTime: number, ids: Buffer): MappingContext {
+    return {
+      requestId: randomUUID(),
+      extendedRequestId: extendedRequestIdOf(ids),
+      stage: '',
+      resourcePath: '',
+      httpMethod: '',
+      sourceIp: '127.0.0.1',
+      apiKeyId: '',
+      errorMessage: '',
+      errorResponseType: '',
+      requestTime: requestTimeClf(requestTime),
+      requestTimeEpoch: requestTime,
+      domainName: executeApiDomain,
+      domainPrefix: identity.apiId,
+      accountId: identity.accountId,
+      apiId: identity.apiId,
+    };
+  }
+
+  /**
+   * The answer, if one is due before the body is read: a declared length
+   * over API Gateway's limit, no such route, a missing or refused API key,
+   * the throttle. So a client without a key costs no memory however large
+   * its upload: its body is discarded as it arrives, or never sent when it
+   * waits for `100 Continue`.
+   */
+  function answerBeforeBody(
+    req: IncomingMessage,
+    request: RequestScope,
+  ): { reply: Reply; scope?: RouteScope } | RouteScope {
+    if (declaredTooLarge(req, API_GATEWAY_MAX_REQUEST_BYTES))
+      return { reply: payloadTooLargeReply() };
+    const stage = stages.get(request.mapping.stage);
+    const route = findRoute(model.routes, request.mapping.resourcePath, request.method);
+    if (stage === undefined || route === undefined)
+      return { reply: render(MISSING_TOKEN, request) };
+    const admission = usagePlans.admit(route, stage.name, request.header('x-api-key'));
+    const scope = routeScope(request, stage, route, admission);
+    return admission.admitted
+      ? scope
+      : { reply: render({ fault: admission.refusal }, scope), scope };
+  }
+
+  /** The reply for a routed, admitted request, once its body is in. */
+  async function replyFor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    scope: RouteScope,
+  ): Promise<Reply | 'aborted'> {
+    if (/^100-continue$/i.test(req.headers.expect ?? '')) res.writeContinue();
+    const body = await readBody(req, API_GATEWAY_MAX_REQUEST_BYTES);
+    if (body === 'aborted') return body;
+    if (body === 'too large') return payloadTooLargeReply();
+    return render(await integrate(scope, body), scope);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -141,9 +233,7 @@ export function createGateway(options: GatewayOptions): Server {
     // API Gateway's own ids: x-amz-apigw-id (11 bytes) and an X-Ray trace id (12).
     const ids = randomBytes(23);
     // The Host the client used, as `$context.domainName` reports it (without a port).
-    const domainName = (
-      req.headers.host ?? `${identity.apiId}.execute-api.${identity.region}.amazonaws.com`
-    ).replace(/:\d+$/, '');
+    const domainName = (req.headers.host ?? executeApiDomain).replace(/:\d+$/, '');
     const request: RequestScope = {
       method,
       url,
@@ -155,28 +245,33 @@ export function createGateway(options: GatewayOptions): Server {
       requestTime,
       traceId: traceIdOf(requestTime, ids.subarray(11)),
       mapping: {
-        requestId: randomUUID(),
-        extendedRequestId: extendedRequestIdOf(ids),
+        ...baseMapping(requestTime, ids),
         stage: stageName,
         resourcePath,
         httpMethod: method,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        apiKeyId: '',
-        errorMessage: '',
-        errorResponseType: '',
-        requestTime: requestTimeClf(requestTime),
-        requestTimeEpoch: requestTime,
         domainName,
         domainPrefix: domainName.split('.')[0] ?? '',
-        accountId: identity.accountId,
-        apiId: identity.apiId,
         userAgent: req.headers['user-agent'] ?? '',
         stageVariables: stage?.variables,
       },
     };
     let routeLabel = `${method} ${url.pathname}`;
 
-    if (
+    let scope: RequestScope = request;
+    let reply: Reply;
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      // RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1
+      // request without Host (HTTP/1.0 ones get the execute-api domain).
+      const refused = fallback4xxReply(
+        model.gatewayResponses,
+        400,
+        'An HTTP/1.1 request must carry a Host header.',
+        request.mapping,
+        request.header,
+      );
+      reply = { ...refused, headers: [...refused.headers, ['Connection', 'close']] };
+    } else if (
       stage === undefined &&
       (method === 'GET' || method === 'HEAD') &&
       serveStatic?.(url.pathname, res) === true
@@ -190,25 +285,19 @@ export function createGateway(options: GatewayOptions): Server {
         }),
       );
       return;
-    }
-
-    const body = await readBody(req, API_GATEWAY_MAX_REQUEST_BYTES);
-    const route = findRoute(model.routes, resourcePath, method);
-    let scope: RequestScope = request;
-    let reply: Reply;
-    if (body === 'too large') {
-      reply = payloadTooLargeReply();
-    } else if (stage === undefined || route === undefined) {
-      reply = render(MISSING_TOKEN, request);
     } else {
-      routeLabel = `${method} /${stage.name}${route.path}`;
-      const admission = usagePlans.admit(route, stage.name, request.header('x-api-key'));
-      const matched = routeScope(request, stage, route, admission);
-      scope = matched;
-      reply = render(
-        admission.admitted ? await integrate(matched, body) : { fault: admission.refusal },
-        matched,
-      );
+      const early = answerBeforeBody(req, request);
+      const routed = 'reply' in early ? early.scope : early;
+      if (routed !== undefined) {
+        scope = routed;
+        routeLabel = `${method} /${routed.stage.name}${routed.route.path}`;
+      }
+      if ('reply' in early) reply = early.reply;
+      else {
+        const answered = await replyFor(req, res, early);
+        if (answered === 'aborted') return;
+        reply = answered;
+      }
     }
 
     const { requestId, apiKeyId } = scope.mapping;
@@ -233,12 +322,36 @@ export function createGateway(options: GatewayOptions): Server {
     );
   }
 
-  const server = createServer((req, res) => {
+  const inFlight = new WeakMap<Socket, InFlight>();
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.set(req.socket, { req, res });
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ message: 'Internal server error' }));
     });
-  });
+  };
+  const limits = {
+    headersTimeoutMs: options.limits?.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: options.limits?.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    timeoutCheckIntervalMs: options.limits?.timeoutCheckIntervalMs ?? TIMEOUT_CHECK_INTERVAL_MS,
+  };
+  const server = createServer(serverTimeouts(limits), onRequest);
+  // Expect: 100-continue reaches the handler before the body is sent: a
+  // refused request is answered without it (curl waits for it above 1 MB).
+  server.on('checkContinue', onRequest);
+  server.on(
+    'clientError',
+    clientErrorHandler({
+      gatewayResponses: model.gatewayResponses,
+      limits,
+      inFlight: (socket) => inFlight.get(socket),
+      mapping: () => {
+        const requestTime = clock();
+        return baseMapping(requestTime, randomBytes(23));
+      },
+      accessLog: options.accessLog,
+    }),
+  );
   server.on('close', () => aws.close());
   return server;
 }

@@ -1,15 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+} from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
 import { synthesizeTemplate } from '../infra/app.ts';
+import type { ClientLimits } from './client-errors.ts';
 import { type ApiModel, readApiModel } from './emulation/api-model.ts';
+import type { ServiceAnswer } from './emulation/permissions.ts';
 import { createGateway } from './gateway.ts';
 import type { LambdaHandler } from './lambda-proxy.ts';
+import { ModelSupervisor, type ModelSupervisorOptions } from './model-supervisor.ts';
+
+export { ModelServerStartError } from './model-supervisor.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,8 +49,13 @@ export interface LocalStackOptions {
   readonly context?: Readonly<Record<string, unknown>>;
   readonly staticDir?: string;
   readonly accessLog?: (line: string) => void;
+  /** The model server's lines, and the supervisor's (a restart and why). */
   readonly modelLog?: (line: string) => void;
   readonly integrationTimeoutMs?: number;
+  /** Shorter client time limits for tests (client-errors.ts has the defaults). */
+  readonly clientLimits?: ClientLimits;
+  /** Shorter supervision delays for tests (model-supervisor.ts has the defaults). */
+  readonly supervisorLimits?: ModelSupervisorOptions['limits'];
 }
 
 export interface LocalStack {
@@ -49,6 +63,7 @@ export interface LocalStack {
   readonly modelUrl: string;
   readonly stages: readonly string[];
   readonly server: Server;
+  /** The model server process running now: a new one after each restart. */
   readonly model: ChildProcess;
   stop(): Promise<void>;
 }
@@ -68,85 +83,91 @@ export function localApiModel(context: Readonly<Record<string, unknown>> = {}): 
   return readApiModel(localTemplate(context));
 }
 
-async function waitForPing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`the model server exited with status ${child.exitCode}`);
-    try {
-      const response = await fetch(`${url}/ping`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** A port of the stack that another process holds. */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  /** The option whose port it is. */
+  readonly option: 'port' | 'modelPort';
+  readonly port: number;
+
+  constructor(option: 'port' | 'modelPort', port: number) {
+    super(`Port ${port} on 127.0.0.1 (${option}) is in use`);
+    this.option = option;
+    this.port = port;
   }
-  throw new Error(`the model server did not answer /ping with 200 within ${timeoutMs} ms`);
 }
 
-/** The port the model server printed it listens on (it may have picked a free one). */
-function listeningUrl(child: ChildProcess, log: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline = buffered.indexOf('\n');
-      while (newline !== -1) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        log(line);
-        const match = /listening on (http:\/\/[^\s]+)/.exec(line);
-        if (match !== null) resolve(match[1] as string);
-        newline = buffered.indexOf('\n');
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
-    child.once('exit', (code) =>
-      reject(new Error(`the model server exited with status ${code} before listening`)),
-    );
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
+/** Listens on `port` of 127.0.0.1; PortInUseError naming `option` when it is taken. */
+async function listenOn(server: Server | NetServer, port: number, option: 'port' | 'modelPort') {
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(option, port) : error);
+    server.once('error', failed);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', failed);
       resolve();
     });
-    child.kill('SIGTERM');
   });
 }
 
 /**
+ * Fails with PortInUseError when `port` cannot be bound, before anything is
+ * started (the model server would otherwise find out in its child process).
+ */
+async function ensureFree(port: number, option: 'port' | 'modelPort'): Promise<void> {
+  if (port === 0) return;
+  const probe = createNetServer();
+  await listenOn(probe, port, option);
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+/**
+ * SageMaker Runtime's answer while the model server is restarted: the
+ * service is up, the endpoint cannot serve. ServiceUnavailable, 503 ("The
+ * service is currently unavailable"; SageMaker API reference,
+ * InvokeEndpoint, Errors), in the restJson1 shape. The integration
+ * responses select on its status.
+ */
+const SERVICE_UNAVAILABLE: ServiceAnswer = {
+  status: 503,
+  headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceUnavailable' },
+  body: JSON.stringify({ message: 'The service is currently unavailable.' }),
+};
+
+/**
  * Starts the whole local stack: the model server as a child process (as it
- * would run in its container), then the local API Gateway built from the
- * synthesised template, running the real predict handler in-process with
- * its SDK client pointed at the model server.
+ * would run in its container, restarted when it crashes), then the local
+ * API Gateway built from the synthesised template, running the real predict
+ * handler in-process with its SDK client pointed at the model server.
+ * @throws PortInUseError when `port` or `modelPort` is taken;
+ * ModelServerStartError when the model server does not become healthy
+ * (e.g. a bad MODEL_CONFIG in `modelEnv`), with its own message
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const modelLog = options.modelLog ?? (() => undefined);
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'model-server', 'main.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(options.modelPort),
-        HOST: '127.0.0.1',
-        MODEL_SERVER_MODE: 'local',
-        LOCAL_FAULTS: options.localFaults === true ? 'on' : 'off',
-        ...options.modelEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  await ensureFree(options.port, 'port');
+  await ensureFree(options.modelPort, 'modelPort');
+  const supervisor = new ModelSupervisor({
+    port: options.modelPort,
+    log: modelLog,
+    limits: options.supervisorLimits,
+    spawn: (port) =>
+      spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'model-server', 'main.ts')], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          MODEL_SERVER_MODE: 'local',
+          LOCAL_FAULTS: options.localFaults === true ? 'on' : 'off',
+          ...options.modelEnv,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+  });
   try {
-    const modelUrl = await listeningUrl(child, modelLog);
+    const modelUrl = await supervisor.start();
     const model = localApiModel(options.context);
-    await waitForPing(modelUrl, child, 60_000);
 
     // One runtime per function, as a container's cold start builds it; an
     // invalid environment fails here, at start-up, with the loader's message.
@@ -168,30 +189,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       model,
       apiKey: options.apiKey,
       sagemakerUrl: modelUrl,
+      // While the supervisor restarts the model server, /invocations gets
+      // SageMaker's 503, mapped to ENDPOINT_UNAVAILABLE as /predict maps
+      // the refused connection.
+      sagemakerWhileDown: SERVICE_UNAVAILABLE,
       staticDir: options.staticDir,
       accessLog: options.accessLog,
-      limits: { integrationTimeoutMs: options.integrationTimeoutMs },
+      limits: { integrationTimeoutMs: options.integrationTimeoutMs, ...options.clientLimits },
       handlerFor: (fn) => handlers.get(fn.id) as LambdaHandler,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, '127.0.0.1', resolve);
-    });
+    await listenOn(server, options.port, 'port');
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
       modelUrl,
       stages: model.stages.map((stage) => stage.name),
       server,
-      model: child,
+      get model() {
+        return supervisor.process as ChildProcess;
+      },
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await stopChild(child);
+        await supervisor.stop();
       },
     };
   } catch (error) {
-    await stopChild(child);
+    await supervisor.stop();
     throw error;
   }
 }

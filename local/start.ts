@@ -2,19 +2,26 @@
  * `npm start`: the whole gateway on this machine, no AWS account, no Docker.
  * The model server (building its model first if needed) in a child process,
  * the local API Gateway from the synthesised stack, the browser page at `/`.
- * Ctrl-C or SIGTERM stops both and exits 0.
+ * The model server is restarted when it crashes (model-supervisor.ts).
+ * Ctrl-C or SIGTERM stops both and exits 0. What keeps it from starting (a
+ * bad setting, a port in use, a model that cannot be loaded) is one line
+ * on stderr and a non-zero exit.
  */
 import '../scripts/quiet.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
 import { type LocalApiKey, localApiKey } from './api-keys.ts';
-import { startLocalStack } from './stack.ts';
+import {
+  type LocalStack,
+  ModelServerStartError,
+  PortInUseError,
+  startLocalStack,
+} from './stack.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT_RULE = 'a port number (0-65535)';
 
-const started = performance.now();
 const env = new Settings(environment(process.env));
 let key: LocalApiKey;
 let port: number;
@@ -36,43 +43,73 @@ try {
   process.exit(2);
 }
 
-const stack = await startLocalStack({
-  port,
-  modelPort,
-  apiKey: key.key,
-  localFaults,
-  staticDir: join(ROOT, 'web'),
-  accessLog: (line) => process.stdout.write(`${line}\n`),
-  modelLog: (line) => process.stdout.write(`${line}\n`),
-});
+/** The variables that set each port of the stack. */
+const PORT_VARIABLES = { port: 'PORT', modelPort: 'MODEL_PORT' } as const;
 
-const stage = stack.stages.includes('dev') ? 'dev' : (stack.stages[0] ?? 'dev');
-process.stdout.write(
-  [
-    '',
-    `image-inference-gateway is ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    `  API        ${stack.url}/{${stack.stages.join(',')}}/predict   (and /invocations, the passthrough route)`,
-    `  page       ${stack.url}/`,
-    `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract)`,
-    `  API key    ${key.key}   (from ${key.source})`,
-    ...(localFaults
-      ? ['  faults     LOCAL_FAULTS=on: fault-* form fields (and X-Client-Id) provoke failures']
-      : []),
-    '',
-    'Try it:',
-    `  curl -s -H 'x-api-key: ${key.key}' -F image=@fixtures/images/photo-2mp.jpg ${stack.url}/${stage}/predict`,
-    '',
-    'Ctrl-C stops both servers.',
-    '',
-  ].join('\n'),
-);
-
-let stopping = false;
+// Ctrl-C or SIGTERM at any time, starting included, stops both servers
+// (the model server once it exists) and exits 0.
+let stack: LocalStack | undefined;
+let stopping: NodeJS.Signals | undefined;
+function stop(signal: NodeJS.Signals): void {
+  process.stdout.write(`\n${signal}: stopping the local gateway and the model server\n`);
+  void (stack?.stop() ?? Promise.resolve()).then(() => process.exit(0));
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n${signal}: stopping the local gateway and the model server\n`);
-    void stack.stop().then(() => process.exit(0));
+    if (stopping !== undefined) return;
+    stopping = signal;
+    // While starting, stopped once the stack is up (or has failed to start).
+    if (stack !== undefined) stop(signal);
   });
+}
+
+try {
+  stack = await startLocalStack({
+    port,
+    modelPort,
+    apiKey: key.key,
+    localFaults,
+    staticDir: join(ROOT, 'web'),
+    accessLog: (line) => process.stdout.write(`${line}\n`),
+    modelLog: (line) => process.stdout.write(`${line}\n`),
+  });
+} catch (error) {
+  if (error instanceof PortInUseError) {
+    const name = PORT_VARIABLES[error.option];
+    process.stderr.write(
+      `Port ${error.port} (environment variable ${name}) is in use on 127.0.0.1, perhaps by another npm start: stop it, or set ${name} to a free port (0 picks one)\n`,
+    );
+    process.exit(1);
+  }
+  if (error instanceof ModelServerStartError) {
+    // The model server's own line (naming MODEL_CONFIG's file, say) is above.
+    process.stderr.write(`npm start: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+if (stopping !== undefined) stop(stopping);
+else {
+  const stage = stack.stages.includes('dev') ? 'dev' : (stack.stages[0] ?? 'dev');
+  process.stdout.write(
+    [
+      '',
+      // performance.now() counts from the process's start (performance.timeOrigin),
+      // so the figure includes loading the CDK app and synthesising the stack.
+      `image-inference-gateway is ready in ${(performance.now() / 1000).toFixed(1)} s`,
+      `  API        ${stack.url}/{${stack.stages.join(',')}}/predict   (and /invocations, the passthrough route)`,
+      `  page       ${stack.url}/`,
+      `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract; restarted if it crashes)`,
+      `  API key    ${key.key}   (from ${key.source})`,
+      ...(localFaults
+        ? ['  faults     LOCAL_FAULTS=on: fault-* form fields (and X-Client-Id) provoke failures']
+        : []),
+      '',
+      'Try it:',
+      `  curl -s -H 'x-api-key: ${key.key}' -F image=@fixtures/images/photo-2mp.jpg ${stack.url}/${stage}/predict`,
+      '',
+      'Ctrl-C stops both servers.',
+      '',
+    ].join('\n'),
+  );
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,15 @@ beforeAll(async () => {
   writeFileSync(join(site, 'page.js'), 'export {};');
   writeFileSync(join(site, 'page.test.ts'), 'not served');
   writeFileSync(join(root, 'outside.html'), 'secret');
+  // As `npm start` keeps it: .cache/local-api-key beside web/.
+  mkdirSync(join(root, '.cache'));
+  writeFileSync(join(root, '.cache', 'local-api-key'), 'the-local-api-key-000000');
+  writeFileSync(join(root, '.cache', 'state.js'), 'secret');
+  symlinkSync('../.cache/local-api-key', join(site, 'key.js'));
+  symlinkSync(join(root, '.cache'), join(site, 'cache'));
+  symlinkSync('../outside.html', join(site, 'outside.html'));
+  symlinkSync('missing-target.js', join(site, 'dangling.js'));
+  symlinkSync('page.js', join(site, 'alias.js'));
   const serve = staticFiles(site);
   server = createServer((req, res) => {
     if (serve?.(req.url ?? '/', res) !== true) res.writeHead(404).end('not served');
@@ -74,7 +83,15 @@ describe('staticFiles', () => {
     { what: 'a missing file', path: '/missing.js' },
     { what: 'a directory', path: '/sub' },
     { what: 'a file outside the directory', path: '/../outside.html' },
+    { what: 'a symbolic link to the local API key', path: '/key.js' },
+    { what: 'a file under a linked directory outside', path: '/cache/state.js' },
+    { what: 'a symbolic link to a page outside', path: '/outside.html' },
+    { what: 'a dangling symbolic link', path: '/dangling.js' },
   ])('does not serve $what', async ({ path }) => {
-    expect((await get(path)).status).toBe(404);
+    expect(await get(path)).toMatchObject({ status: 404, body: 'not served' });
+  });
+
+  it('serves a symbolic link whose target is inside the directory', async () => {
+    expect(await get('/alias.js')).toMatchObject({ status: 200, body: 'export {};' });
   });
 });

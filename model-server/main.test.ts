@@ -1,10 +1,15 @@
 /**
  * The entry point as a process, the way `npm start` and the container run
  * it: configuration from the environment, /ping failing until the model is
- * loaded, SIGTERM shutdown, and the `exit` crash fault.
+ * loaded, SIGTERM shutdown, the `exit` crash fault, and the one-line
+ * messages of a start that fails (a bad MODEL_CONFIG, a port in use).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CRASH_EXIT_CODE } from './server.ts';
@@ -102,5 +107,48 @@ describe('model-server/main.ts', () => {
     expect(stderr).toBe(
       '[model-server] Environment variable PORT must be an integer from 0 to 65535, but received "eighty"\n',
     );
+  });
+
+  /** Runs main.ts with `env` until it exits or `untilLine` appears on stderr; its stderr. */
+  async function stderrOf(env: Record<string, string>, untilLine?: RegExp) {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    const exited = once(child, 'exit');
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (untilLine?.test(stderr)) resolve();
+      });
+      void exited.then(() => resolve());
+    });
+    return { stderr, code: child.exitCode };
+  }
+
+  it('reports a MODEL_CONFIG it cannot use in one line naming the file, without a stack trace', async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'model-config-')), 'classifier.json');
+    writeFileSync(config, '{}');
+    const { stderr } = await stderrOf({ MODEL_CONFIG: config }, /failed to load[^\n]*\n/);
+    expect(stderr).toBe(
+      `[model-server] The model failed to load: ${config}: labels must be a list of distinct non-empty strings, but is missing\n`,
+    );
+  });
+
+  it('exits with status 2 and one line when its port is in use', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const { stderr, code } = await stderrOf({ PORT: String(port) });
+      expect([code, stderr]).toEqual([
+        2,
+        `[model-server] Port ${port} on 127.0.0.1 is in use; set the environment variable PORT to another port\n`,
+      ]);
+    } finally {
+      taken.close();
+    }
   });
 });

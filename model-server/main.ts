@@ -5,12 +5,31 @@
  * the cache has none (or was built by another converter version).
  */
 import { ConfigError } from '#shared/config-kit.ts';
+import { ModelLoadError } from './classifier.ts';
 import { loadServerConfig, type ServerConfig } from './config.ts';
+import { MODEL_SERVER_ENV } from './env.ts';
 import { ensureNsfwjsModel } from './model/build.ts';
-import { startModelServer } from './server.ts';
+import { ModelConfigError } from './model-config.ts';
+import { type ModelServer, startModelServer } from './server.ts';
 
 function log(message: string): void {
   process.stdout.write(`[model-server] ${message}\n`);
+}
+
+/**
+ * Errors logged in one line: a model description or model that cannot be
+ * used (their messages name the file, and what is wrong with it) is the
+ * operator's to fix, and a stack trace would only bury that. Anything else
+ * keeps its stack.
+ */
+function logError(message: string, error: unknown): void {
+  if (error instanceof ModelConfigError || error instanceof ModelLoadError) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.message.split('\n')[0]})` : '';
+    process.stderr.write(`[model-server] ${message}: ${error.message}${cause}\n`);
+    return;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error ?? '');
+  process.stderr.write(`[model-server] ${message}${detail === '' ? '' : `: ${detail}`}\n`);
 }
 
 let config: ServerConfig;
@@ -22,9 +41,22 @@ try {
   process.exit(2);
 }
 
-const server = await startModelServer(config, {
-  prepareModel: config.usesBundledModel ? () => ensureNsfwjsModel() : undefined,
-});
+let server: ModelServer;
+try {
+  server = await startModelServer(config, {
+    prepareModel: config.usesBundledModel ? () => ensureNsfwjsModel() : undefined,
+    logError,
+  });
+} catch (error) {
+  // The port is taken (or not ours to bind): one line naming the variable.
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+  const why = code === 'EADDRINUSE' ? 'is in use' : 'may not be bound by this user';
+  process.stderr.write(
+    `[model-server] Port ${config.port} on ${config.host} ${why}; set the environment variable ${MODEL_SERVER_ENV.port} to another port\n`,
+  );
+  process.exit(2);
+}
 log(`listening on ${server.url} (${config.mode} mode), loading ${config.modelConfigPath}`);
 if (config.mode === 'local') {
   log(`SageMaker Runtime API for endpoints: ${config.endpointNames.join(', ')}`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { API_GATEWAY_MAX_REQUEST_BYTES } from '#shared/aws-facts.ts';
 import type { GatewayResponse } from './api-model.ts';
 import {
+  fallback4xxReply,
   GATEWAY_RESPONSE_DEFAULTS,
   gatewayReply,
   payloadTooLargeReply,
@@ -132,5 +133,36 @@ it('answers a request over the payload limit in plain text, naming the limit', (
     headers: [['Content-Type', 'text/plain']],
     body: Buffer.from(`HTTP content length exceeded ${API_GATEWAY_MAX_REQUEST_BYTES} bytes.`),
     errorType: 'REQUEST_TOO_LARGE',
+  });
+});
+
+describe('fallback4xxReply (client errors API Gateway has no type for)', () => {
+  it('renders DEFAULT_4XX with the given status and message, and no response type', () => {
+    const responses = new Map([['DEFAULT_4XX', problem('DEFAULT_4XX', undefined)]]);
+    const reply = fallback4xxReply(responses, 408, 'Too slow.', mapping, (name) =>
+      name === 'Origin' ? 'http://localhost:5173' : undefined,
+    );
+    expect(reply).toEqual({
+      status: 408,
+      headers: [
+        ['Access-Control-Allow-Origin', '*'],
+        ['Content-Type', 'application/problem+json'],
+        ['X-Origin', 'http://localhost:5173'],
+      ],
+      body: Buffer.from('{"detail":"Too slow.","type":"DEFAULT_4XX","key":"key-1"}'),
+    });
+  });
+
+  it('keeps a status the template sets, as API Gateway would', () => {
+    const responses = new Map([['DEFAULT_4XX', problem('DEFAULT_4XX', 400)]]);
+    expect(fallback4xxReply(responses, 431, 'Too large.', mapping, noHeader).status).toBe(400);
+  });
+
+  it('without DEFAULT_4XX in the template: the status and {"message"}', () => {
+    expect(fallback4xxReply(new Map(), 431, 'Too large.', mapping, noHeader)).toEqual({
+      status: 431,
+      headers: [['Content-Type', 'application/json']],
+      body: Buffer.from('{"message":"Too large."}'),
+    });
   });
 });

@@ -104,22 +104,71 @@ export function gatewayReply(
 ): Reply {
   const type = fault.fault;
   const defaults = GATEWAY_RESPONSE_DEFAULTS[type];
-  const message = fault.message ?? defaults.message;
   const response =
     responses.get(type) ?? responses.get(defaults.status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
+  return restyle(response, {
+    status: defaults.status,
+    message: fault.message ?? defaults.message,
+    type,
+    mapping,
+    requestHeader,
+  });
+}
+
+/**
+ * The answer to a client error API Gateway has no response type for, which
+ * only the local server meets (HTTP its parser refuses, a client too slow to
+ * send its request): the stack's DEFAULT_4XX gateway response with
+ * `status`, as for any 4xx type the stack does not restyle on its own, and
+ * `message` as `$context.error.message`. Without one, AWS's default body.
+ */
+export function fallback4xxReply(
+  responses: ReadonlyMap<string, GatewayResponse>,
+  status: number,
+  message: string,
+  mapping: MappingContext,
+  requestHeader: HeaderLookup,
+): Reply {
+  return restyle(responses.get('DEFAULT_4XX'), {
+    status,
+    message,
+    type: undefined,
+    mapping,
+    requestHeader,
+  });
+}
+
+interface Restyling {
+  /** API Gateway's own status, kept when the gateway response sets none. */
+  readonly status: number;
+  readonly message: string;
+  /** `$context.error.responseType`; undefined for an error with no type. */
+  readonly type: GatewayResponseType | undefined;
+  readonly mapping: MappingContext;
+  readonly requestHeader: HeaderLookup;
+}
+
+/** A gateway response's header mappings and `application/json` template, evaluated. */
+function restyle(response: GatewayResponse | undefined, error: Restyling): Reply {
+  const { status, message, type } = error;
+  const errorType = type === undefined ? {} : { errorType: type };
   if (response === undefined) {
     return {
-      status: defaults.status,
+      status,
       headers: JSON_HEADERS,
       body: Buffer.from(JSON.stringify({ message })),
-      errorType: type,
+      ...errorType,
     };
   }
-  const context: MappingContext = { ...mapping, errorMessage: message, errorResponseType: type };
+  const context: MappingContext = {
+    ...error.mapping,
+    errorMessage: message,
+    errorResponseType: type ?? response.type,
+  };
   const headers: Array<[string, string]> = [];
   for (const [key, expression] of Object.entries(response.responseParameters)) {
     if (!key.startsWith(HEADER_PREFIX)) continue;
-    const value = mapParameter(expression, context, requestHeader);
+    const value = mapParameter(expression, context, error.requestHeader);
     if (value !== undefined) headers.push([key.slice(HEADER_PREFIX.length), value]);
   }
   if (!headers.some(([name]) => name.toLowerCase() === 'content-type'))
@@ -128,10 +177,10 @@ export function gatewayReply(
   const body =
     template === undefined ? JSON.stringify({ message }) : renderTemplate(template, context);
   return {
-    status: response.statusCode ?? defaults.status,
+    status: response.statusCode ?? status,
     headers,
     body: Buffer.from(body),
-    errorType: type,
+    ...errorType,
   };
 }
 

@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type ApiModel, readApiModel } from '../emulation/api-model.ts';
-import { createGateway, type LambdaHandler } from '../gateway.ts';
+import { createGateway, type GatewayOptions, type LambdaHandler } from '../gateway.ts';
 import { localTemplate } from '../stack.ts';
 
 export const TEST_KEY = 'local-gateway-test-key-00001';
@@ -130,11 +130,15 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** The gateway for `model`, its Lambda a stand-in that answers 200 and records the event. */
+/**
+ * The gateway for `model`, its Lambda a stand-in that answers 200 and
+ * records the event; `limits` as `createGateway` takes them.
+ */
 export async function startGateway(
   model: ApiModel | Template,
   sagemakerUrl = 'http://127.0.0.1:9',
   handler?: LambdaHandler,
+  limits?: GatewayOptions['limits'],
 ): Promise<RunningGateway> {
   const events: APIGatewayProxyEvent[] = [];
   const apiModel = 'Resources' in model ? readApiModel(model) : model;
@@ -142,6 +146,7 @@ export async function startGateway(
     model: apiModel,
     apiKey: TEST_KEY,
     sagemakerUrl,
+    limits,
     handlerFor: () =>
       handler ??
       (async (event) => {

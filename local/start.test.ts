@@ -1,0 +1,141 @@
+/**
+ * `npm start` as a newcomer meets it (issue 14): what keeps it from
+ * starting is one line and a non-zero exit within seconds, never a stack
+ * trace; "ready in" counts from the process's start; SIGTERM stops it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const START = fileURLToPath(new URL('./start.ts', import.meta.url));
+const children: ChildProcess[] = [];
+let dir: string;
+let taken: Server;
+let takenPort: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+  taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  takenPort = (taken.address() as { port: number }).port;
+});
+afterAll(() => {
+  taken?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+interface Run {
+  readonly child: ChildProcess;
+  /** stdout and stderr as they arrive. */
+  readonly output: () => { stdout: string; stderr: string };
+  readonly spawnedAt: number;
+}
+
+function start(env: Record<string, string>): Run {
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', START], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      MODEL_PORT: '0',
+      LOCAL_API_KEY: 'npm-start-test-key-000000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return { child, output: () => ({ stdout, stderr }), spawnedAt };
+}
+
+/** The exit status, the seconds it took, and what was printed. */
+async function finish(run: Run) {
+  const [code] = (await once(run.child, 'exit')) as [number | null];
+  return { code, seconds: (performance.now() - run.spawnedAt) / 1000, ...run.output() };
+}
+
+const STACK_TRACE = /^\s+at /m;
+
+describe('npm start refusing to start', () => {
+  it('a bad MODEL_CONFIG: the model server line naming the file, exit 1 within seconds', async () => {
+    const config = join(dir, 'classifier.json');
+    writeFileSync(config, '{"labels": "not a list"}');
+    const { code, seconds, stdout, stderr } = await finish(start({ MODEL_CONFIG: config }));
+    expect(code).toBe(1);
+    expect(seconds).toBeLessThan(15);
+    const reason = `${config}: labels must be a list of distinct non-empty strings`;
+    expect(stdout).toContain(`[model-server] The model failed to load: ${reason}`);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^npm start: the model server did not start: The model failed to load: ${reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\n$`,
+      ),
+    );
+    expect(`${stdout}${stderr}`).not.toMatch(STACK_TRACE);
+  }, 30_000);
+
+  it('a MODEL_CONFIG that does not exist: the same, naming the file', async () => {
+    const config = join(dir, 'missing.json');
+    const { code, stderr } = await finish(start({ MODEL_CONFIG: config }));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Cannot read the classifier description ${config}`);
+    expect(stderr).not.toMatch(STACK_TRACE);
+  }, 30_000);
+
+  it.each([
+    { variable: 'PORT', env: () => ({ PORT: String(takenPort) }) },
+    { variable: 'MODEL_PORT', env: () => ({ MODEL_PORT: String(takenPort) }) },
+  ])(
+    '$variable in use: one line naming it, exit 1',
+    async ({ variable, env }) => {
+      const { code, stderr } = await finish(start(env()));
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        `Port ${takenPort} (environment variable ${variable}) is in use on 127.0.0.1, perhaps by another npm start: stop it, or set ${variable} to a free port (0 picks one)\n`,
+      );
+    },
+    30_000,
+  );
+});
+
+describe('npm start starting', () => {
+  it('says "ready in X s" counting from the process start, and stops on SIGTERM with status 0', async () => {
+    const run = start({});
+    const child = run.child;
+    let readyAt = 0;
+    const reported = await new Promise<number>((resolve, reject) => {
+      child.stdout?.on('data', () => {
+        const match = /is ready in (\d+\.\d) s/.exec(run.output().stdout);
+        if (match !== null && readyAt === 0) {
+          readyAt = performance.now();
+          resolve(Number(match[1]));
+        }
+      });
+      child.once('exit', (code) =>
+        reject(new Error(`exited with ${code}: ${run.output().stderr}`)),
+      );
+    });
+    const wall = (readyAt - run.spawnedAt) / 1000;
+    // The process starts a little after spawn: the figure is at most the wall time, and close to it.
+    expect(reported).toBeLessThanOrEqual(wall + 0.05);
+    expect(reported).toBeGreaterThan(wall - 0.5);
+    child.kill('SIGTERM');
+    const { code, stdout } = await finish(run);
+    expect(code).toBe(0);
+    expect(stdout).toContain('[model-server] SIGTERM: shutting down');
+  }, 60_000);
+});
