@@ -251,11 +251,29 @@ describe('InvokeEndpoint through the SDK', () => {
         invoke({ Body, ContentType: i % 3 === 0 ? 'image/jpeg' : 'image/png' }),
       ),
     );
-    const answers = outputs.map((output) => Buffer.from(output.Body).toString());
+    const answers = outputs.map((output) => {
+      const { predictions } = JSON.parse(Buffer.from(output.Body).toString()) as {
+        predictions: Array<{ label: string; score: number }>;
+      };
+      return Object.fromEntries(predictions.map(({ label, score }) => [label, score]));
+    });
     expect(outputs.map((output) => output.$metadata.httpStatusCode)).toEqual(Array(24).fill(200));
-    // Batching must not mix images up: equal inputs, equal answers.
-    for (let i = 3; i < 24; i++) expect(answers[i]).toBe(answers[i % 3]);
-    expect(new Set(answers).size).toBe(3);
+    // Batching must not mix images up: equal inputs, equal answers. A run of
+    // two images and a run of one use different kernels, so scores may differ
+    // in their last float32 digits: compare within 1e-5, far below any
+    // difference between the three images.
+    const distance = (a: Record<string, number>, b: Record<string, number>) =>
+      Math.max(...Object.keys(a).map((label) => Math.abs((a[label] ?? 0) - (b[label] ?? 0))));
+    for (let i = 3; i < 24; i++) {
+      expect(distance(answers[i] ?? {}, answers[i % 3] ?? {}), `request ${i}`).toBeLessThan(1e-5);
+    }
+    for (const [a, b] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ] as const) {
+      expect(distance(answers[a] ?? {}, answers[b] ?? {})).toBeGreaterThan(1e-3);
+    }
   });
 });
 
