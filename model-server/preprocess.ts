@@ -123,7 +123,8 @@ async function checkedHeader(
   }
   let header: ImageHeader;
   try {
-    header = await readImageHeader(Buffer.from(bytes), sniffed.format as AllowedImageFormat);
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    header = await readImageHeader(view, sniffed.format as AllowedImageFormat);
   } catch (cause) {
     throw new InvocationError('badInput', `${name} is not an image that can be decoded.`, {
       cause,

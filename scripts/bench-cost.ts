@@ -211,7 +211,7 @@ async function worstImages(dir: string): Promise<Measured[]> {
     `1. Worst single image at the default limits (targets: <= ${TARGET_CPU_S} CPU-s, <= ${TARGET_EXTRA_MB} MB extra RSS)`,
   );
   console.log(
-    `${pad('kind', 36)}${pad('size', 14)}${pad('bytes', 10)}${pad('result', 10)} CPU-s  extra MB  refused at limit-1 (ms)`,
+    `${pad('kind', 44)}${pad('size', 14)}${pad('bytes', 10)}${pad('result', 10)} CPU-s  extra MB  refused at limit-1 (ms)`,
   );
   const measured: Measured[] = [];
   // BENCH_COST_ONLY=TIFF measures only the kinds whose name contains it.
@@ -224,7 +224,7 @@ async function worstImages(dir: string): Promise<Measured[]> {
       const cost = child<ImageCost>(['image', file, kind.limit]);
       measured.push({ name: kind.name, file, pixels: width * height, cost });
       console.log(
-        `${pad(kind.name, 36)}${pad(`${width}x${height}`, 14)}${pad(String(bytes.length), 10)}${pad(cost.status, 10)}${num(cost.cpuS, 2, 6)}${num(cost.extraMb, 0, 10)}${num(cost.refusedMs, 2, 12)}`,
+        `${pad(kind.name, 44)}${pad(`${width}x${height}`, 14)}${pad(String(bytes.length), 10)}${pad(cost.status, 10)}${num(cost.cpuS, 2, 6)}${num(cost.extraMb, 0, 10)}${num(cost.refusedMs, 2, 12)}`,
       );
     }
   }
