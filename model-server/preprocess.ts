@@ -8,16 +8,22 @@
  * channel order. A tensor sent ready (`application/x-npy`) takes only the
  * last step, so both routes give the model the same values.
  */
-import sharp, { type Metadata } from 'sharp';
-import { ALLOWED_IMAGE_FORMATS } from '#shared/contract.ts';
+import sharp from 'sharp';
+import { ALLOWED_IMAGE_FORMATS, type AllowedImageFormat } from '#shared/contract.ts';
+import { decodeImage, type ImageHeader, readImageHeader } from '#shared/image-decode/decode.ts';
+import {
+  DEFAULT_PIXEL_LIMITS,
+  type PixelLimits,
+  pixelLimitBreach,
+} from '#shared/image-decode/pixel-limits.ts';
 import { sniffImage } from '#shared/image-format.ts';
-import { decodeRgb, prepareInput } from '#shared/model-input/prepare.ts';
+import { prepareInput } from '#shared/model-input/prepare.ts';
 import type { RgbImage } from '#shared/model-input/resample.ts';
 import { InvocationError } from './errors.ts';
 import type { InputSpec, PixelScale } from './model-config.ts';
 
-/** Refuse decoding work beyond this many pixels (a 40 MP photo). */
-export const MAX_INPUT_PIXELS = 40_000_000;
+/** Refuse decoding work beyond this many pixels (a 40 MP photo), as the gateway does. */
+export const MAX_INPUT_PIXELS = DEFAULT_PIXEL_LIMITS.maxInputPixels;
 
 /** Each pixel scale as `p * factor + offset`, for p in 0..255. */
 const SCALES: Readonly<Record<PixelScale, { factor: number; offset: number }>> = {
@@ -82,12 +88,73 @@ export function fillTensor(
   return out;
 }
 
+/** True when sharp can read a header from `bytes`, whatever their format. */
+async function headerReadable(bytes: Uint8Array): Promise<boolean> {
+  try {
+    await sharp(bytes, { limitInputPixels: false }).metadata();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Decodes one image into `out` (a view of the batch tensor). `name` says
- * which image in error messages, e.g. `instances[2]`.
- * @throws InvocationError `badInput` (not decodable), `unsupported` (a format
- * outside ALLOWED_IMAGE_FORMATS, identified from the bytes by sniffImage),
- * `tooLarge` (over MAX_INPUT_PIXELS)
+ * The header of an allowed image, checked against the pixel limits the
+ * gateway applies (the shared defaults).
+ */
+async function checkedHeader(
+  bytes: Uint8Array,
+  name: string,
+  limits: PixelLimits,
+): Promise<ImageHeader> {
+  // The format comes from the bytes, decided as the gateway decides it:
+  // sharp names AVIF and HEIC alike (`heif`), and only one of them is allowed.
+  const sniffed = sniffImage(bytes);
+  if (!sniffed.allowed) {
+    // Bytes nothing can read are bad input; a readable image of another format is unsupported.
+    if (!(await headerReadable(bytes))) {
+      throw new InvocationError('badInput', `${name} is not an image that can be decoded.`);
+    }
+    const format = sniffed.format === 'unknown' ? 'of an unknown format' : sniffed.format;
+    throw new InvocationError(
+      'unsupported',
+      `${name} is ${format}; send ${ALLOWED_IMAGE_FORMATS.join(', ')}.`,
+    );
+  }
+  let header: ImageHeader;
+  try {
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    header = await readImageHeader(view, sniffed.format as AllowedImageFormat);
+  } catch (cause) {
+    throw new InvocationError('badInput', `${name} is not an image that can be decoded.`, {
+      cause,
+    });
+  }
+  const breach = pixelLimitBreach(header, limits);
+  if (breach !== undefined) {
+    const sideways = header.orientation >= 5 && header.orientation <= 8;
+    const [width, height] = sideways
+      ? [breach.height, breach.width]
+      : [breach.width, breach.height];
+    const over =
+      breach.measure === 'side'
+        ? `a side longer than the limit of ${breach.limit} pixels`
+        : breach.scope === undefined
+          ? `more than the limit of ${breach.limit}`
+          : `more than the limit of ${breach.limit} for ${breach.scope}`;
+    throw new InvocationError('tooLarge', `${name} has ${width} x ${height} pixels, ${over}.`);
+  }
+  return header;
+}
+
+/**
+ * Decodes one image into `out` (a view of the batch tensor), under the
+ * gateway's decoding policy and pixel limits (`#shared/image-decode`).
+ * `name` says which image in error messages, e.g. `instances[2]`.
+ * @throws InvocationError `badInput` (not decodable: no readable header,
+ * pixel data missing or corrupt), `unsupported` (a format outside
+ * ALLOWED_IMAGE_FORMATS, identified from the bytes by sniffImage),
+ * `tooLarge` (over a pixel limit: MAX_INPUT_PIXELS, the side or the format's own)
  */
 export async function prepareImage(
   bytes: Uint8Array,
@@ -95,42 +162,15 @@ export async function prepareImage(
   spec: InputSpec,
   affine: ChannelAffine,
   out: Float32Array,
+  limits: PixelLimits = DEFAULT_PIXEL_LIMITS,
 ): Promise<void> {
-  let metadata: Metadata;
-  try {
-    // Header only, so no pixel limit here: it is checked below with a message
-    // of its own (sharp's limit would make this throw like a corrupt file).
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (cause) {
-    throw new InvocationError('badInput', `${name} is not an image that can be decoded.`, {
-      cause,
-    });
-  }
-  // The format comes from the bytes, decided as the gateway decides it:
-  // sharp names AVIF and HEIC alike (`heif`), and only one of them is allowed.
-  const sniffed = sniffImage(bytes);
-  if (!sniffed.allowed) {
-    const format = sniffed.format === 'unknown' ? 'of an unknown format' : sniffed.format;
-    throw new InvocationError(
-      'unsupported',
-      `${name} is ${format}; send ${ALLOWED_IMAGE_FORMATS.join(', ')}.`,
-    );
-  }
-  const width = metadata.autoOrient.width;
-  const height = metadata.autoOrient.height;
-  if (width * height > MAX_INPUT_PIXELS) {
-    throw new InvocationError(
-      'tooLarge',
-      `${name} has ${width} x ${height} pixels, more than the limit of ${MAX_INPUT_PIXELS}.`,
-    );
-  }
+  const header = await checkedHeader(bytes, name, limits);
   let rgb: RgbImage;
   try {
-    rgb = await decodeRgb(
-      sharp(bytes, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS }),
-      spec.background,
-      spec.shrinkOnLoad ? spec : undefined,
-    );
+    rgb = await decodeImage(header, {
+      background: spec.background,
+      shrinkTo: spec.shrinkOnLoad ? spec : undefined,
+    });
   } catch (cause) {
     throw new InvocationError('badInput', `${name} cannot be decoded (corrupt or truncated).`, {
       cause,

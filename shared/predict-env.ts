@@ -4,6 +4,7 @@
  * and the CDK stack and the local gateway build the function's environment
  * from them, so a rename cannot drift between cloud and laptop.
  */
+import { DEFAULT_PIXEL_LIMITS } from './image-decode/pixel-limits.ts';
 import { DEFAULT_PROFILE_NAME, type ProfileField } from './model-input/profile.ts';
 
 export const ENV = {
@@ -22,6 +23,12 @@ export const ENV = {
   maxParts: 'MAX_PARTS',
   maxPartHeaderPairs: 'MAX_PART_HEADER_PAIRS',
   maxInputPixels: 'MAX_INPUT_PIXELS',
+  maxInputSidePx: 'MAX_INPUT_SIDE_PX',
+  maxAvifPixels: 'MAX_AVIF_PIXELS',
+  maxInterlacedPixels: 'MAX_INTERLACED_PIXELS',
+  maxGifPixels: 'MAX_GIF_PIXELS',
+  maxWebpPixels: 'MAX_WEBP_PIXELS',
+  maxRequestPixels: 'MAX_REQUEST_PIXELS',
   // Overrides of single profile fields (PROFILE_OVERRIDES).
   modelInputWidthPx: 'MODEL_INPUT_WIDTH_PX',
   modelInputHeightPx: 'MODEL_INPUT_HEIGHT_PX',
@@ -87,7 +94,15 @@ export const DEFAULTS = {
   maxFieldBytes: 1024,
   maxParts: 32,
   maxPartHeaderPairs: 8,
-  maxInputPixels: 40_000_000,
+  // Per image, from the header (shared with the model server: pixel-limits.ts).
+  maxInputPixels: DEFAULT_PIXEL_LIMITS.maxInputPixels,
+  maxInputSidePx: DEFAULT_PIXEL_LIMITS.maxInputSidePx,
+  maxAvifPixels: DEFAULT_PIXEL_LIMITS.maxAvifPixels,
+  maxInterlacedPixels: DEFAULT_PIXEL_LIMITS.maxInterlacedPixels,
+  maxGifPixels: DEFAULT_PIXEL_LIMITS.maxGifPixels,
+  maxWebpPixels: DEFAULT_PIXEL_LIMITS.maxWebpPixels,
+  /** The images of one request together, from their headers. */
+  maxRequestPixels: 100_000_000,
   modelLabels: [] as readonly string[],
   topK: 5,
   invokeConcurrency: 4,

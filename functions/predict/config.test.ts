@@ -22,7 +22,16 @@ describe('loadConfig', () => {
         maxPartHeaderPairs: 8,
         maxInputPixels: 40_000_000,
       },
-      normalise: { profile: NSFWJS_MOBILENET_V2_PROFILE, maxInputPixels: 40_000_000 },
+      normalise: {
+        profile: NSFWJS_MOBILENET_V2_PROFILE,
+        maxInputPixels: 40_000_000,
+        maxInputSidePx: 16_384,
+        maxAvifPixels: 10_000_000,
+        maxInterlacedPixels: 20_000_000,
+        maxGifPixels: 25_000_000,
+        maxWebpPixels: 20_000_000,
+        maxRequestPixels: 100_000_000,
+      },
       modelLabels: [],
       topK: 5,
       invokeConcurrency: 4,
@@ -62,7 +71,38 @@ describe('loadConfig', () => {
     expect(config.corsAllowOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
   });
 
+  it('reads the pixel limits', () => {
+    const { normalise } = loadConfig({
+      ...base,
+      MAX_INPUT_SIDE_PX: '8000',
+      MAX_AVIF_PIXELS: '1',
+      MAX_INTERLACED_PIXELS: '2',
+      MAX_GIF_PIXELS: '3',
+      MAX_WEBP_PIXELS: '4',
+      MAX_REQUEST_PIXELS: '5',
+    });
+    expect(normalise).toMatchObject({
+      maxInputPixels: DEFAULTS.maxInputPixels,
+      maxInputSidePx: 8000,
+      maxAvifPixels: 1,
+      maxInterlacedPixels: 2,
+      maxGifPixels: 3,
+      maxWebpPixels: 4,
+      maxRequestPixels: 5,
+    });
+  });
+
   it.each([
+    {
+      env: { ...base, MAX_AVIF_PIXELS: '0' },
+      message:
+        'Environment variable MAX_AVIF_PIXELS must be an integer from 1 to 4294967295, but received "0"',
+    },
+    {
+      env: { ...base, MAX_REQUEST_PIXELS: '1e8' },
+      message:
+        'Environment variable MAX_REQUEST_PIXELS must be an integer from 1 to 4294967295, but received "1e8"',
+    },
     {
       env: {},
       message:

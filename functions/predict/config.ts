@@ -5,6 +5,7 @@ import {
   isEndpointName,
 } from '#shared/aws-facts.ts';
 import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
+import type { PixelLimits } from '#shared/image-decode/pixel-limits.ts';
 import type { ModelInputProfile } from '#shared/model-input/profile.ts';
 import type { MultipartLimits } from '#shared/multipart.ts';
 import { DEFAULTS, ENV, type EndpointContentType } from '#shared/predict-env.ts';
@@ -15,12 +16,15 @@ interface UploadLimits extends MultipartLimits {
   readonly maxInputPixels: number;
 }
 
-/** How an image is turned into what the model receives. */
-export interface NormaliseOptions {
+/**
+ * How an image is turned into what the model receives, and the pixel limits
+ * (per upload, decided from its header before decoding) it must meet.
+ */
+export interface NormaliseOptions extends PixelLimits {
   /** Size, fit, kernel, colour and wire encoding of the model's input. */
   readonly profile: ModelInputProfile;
-  /** Pixels per upload, decided from its header before decoding. */
-  readonly maxInputPixels: number;
+  /** Pixels of all the images of one request together, from their headers. */
+  readonly maxRequestPixels: number;
 }
 
 export interface Config {
@@ -80,7 +84,8 @@ export function loadConfig(
   }
   const integer = (key: keyof typeof DEFAULTS & keyof typeof ENV, min: number, max: number) =>
     read.integer(ENV[key], DEFAULTS[key] as number, min, max);
-  const maxInputPixels = integer('maxInputPixels', 1, 2 ** 32 - 1);
+  const pixels = (key: keyof PixelLimits | 'maxRequestPixels') => integer(key, 1, 2 ** 32 - 1);
+  const maxInputPixels = pixels('maxInputPixels');
   const input = loadInputSettings(read);
   return Object.freeze({
     endpointName,
@@ -96,7 +101,16 @@ export function loadConfig(
       maxPartHeaderPairs: integer('maxPartHeaderPairs', 1, 64),
       maxInputPixels,
     }),
-    normalise: Object.freeze({ profile: input.profile, maxInputPixels }),
+    normalise: Object.freeze({
+      profile: input.profile,
+      maxInputPixels,
+      maxInputSidePx: pixels('maxInputSidePx'),
+      maxAvifPixels: pixels('maxAvifPixels'),
+      maxInterlacedPixels: pixels('maxInterlacedPixels'),
+      maxGifPixels: pixels('maxGifPixels'),
+      maxWebpPixels: pixels('maxWebpPixels'),
+      maxRequestPixels: pixels('maxRequestPixels'),
+    }),
     modelLabels,
     topK: integer('topK', 1, 1000),
     invokeConcurrency: integer('invokeConcurrency', 1, 64),

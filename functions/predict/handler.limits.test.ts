@@ -1,5 +1,6 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { eventFor, loadImage } from '../../fixtures/index.ts';
+import { eventFor, type ImageName, loadImage } from '../../fixtures/index.ts';
 import { handlerHarness } from '../../testing/handler-harness.ts';
 import {
   imagePart,
@@ -10,7 +11,7 @@ import {
 
 // Each configurable limit, on both sides of the line: at the limit 200, one over it the problem.
 
-const { call, expectProblem } = handlerHarness();
+const { call, expectProblem, stub } = handlerHarness();
 
 const small = () => imagePart('small.jpg');
 
@@ -128,5 +129,121 @@ describe('limits, on both sides of the line', () => {
       },
       { MAX_INPUT_PIXELS: '3071' },
     );
+  });
+
+  it('MAX_INPUT_SIDE_PX (64x48)', async () => {
+    expect(
+      (await call(uploadEvent([small()]), { MAX_INPUT_SIDE_PX: '64' })).result.statusCode,
+    ).toBe(200);
+    await expectProblem(
+      uploadEvent([small()]),
+      {
+        status: 413,
+        code: 'IMAGE_TOO_MANY_PIXELS',
+        part: 'image[0]',
+        detail: 'image[0] (small.jpg) is 64x48; the limit is 63 pixels per side.',
+      },
+      { MAX_INPUT_SIDE_PX: '63' },
+    );
+  });
+
+  it.each([
+    { variable: 'MAX_AVIF_PIXELS', file: 'image.avif', size: [64, 48], scope: 'AVIF' },
+    { variable: 'MAX_WEBP_PIXELS', file: 'image.webp', size: [64, 48], scope: 'WebP' },
+    { variable: 'MAX_GIF_PIXELS', file: 'animated.gif', size: [48, 32], scope: 'GIF' },
+    {
+      variable: 'MAX_INTERLACED_PIXELS',
+      file: 'progressive.jpg',
+      size: [64, 48],
+      scope: 'progressive JPEG',
+    },
+  ] as const)('$variable ($file, $size)', async ({ variable, file, size, scope }) => {
+    const pixels = size[0] * size[1];
+    const upload = uploadEvent([imagePart(file as ImageName)]);
+    expect((await call(upload, { [variable]: String(pixels) })).result.statusCode).toBe(200);
+    // Only the format's own limit: another format passes under the same value.
+    expect(
+      (await call(uploadEvent([small()]), { [variable]: String(pixels - 1) })).result.statusCode,
+    ).toBe(200);
+    await expectProblem(
+      upload,
+      {
+        status: 413,
+        code: 'IMAGE_TOO_MANY_PIXELS',
+        part: 'image[0]',
+        detail: `image[0] (${file}) is ${size[0]}x${size[1]} (${pixels} pixels); the limit for ${scope} is ${pixels - 1} pixels.`,
+      },
+      { [variable]: String(pixels - 1) },
+    );
+  });
+
+  it('MAX_INTERLACED_PIXELS (an interlaced PNG, 64x48)', async () => {
+    const png = await sharp(loadImage('small.jpg')).png({ progressive: true }).toBuffer();
+    const upload = uploadEvent([
+      { name: 'image', filename: 'interlaced.png', contentType: 'image/png', bytes: png },
+    ]);
+    expect((await call(upload, { MAX_INTERLACED_PIXELS: '3072' })).result.statusCode).toBe(200);
+    await expectProblem(
+      upload,
+      {
+        status: 413,
+        code: 'IMAGE_TOO_MANY_PIXELS',
+        part: 'image[0]',
+        detail:
+          'image[0] (interlaced.png) is 64x48 (3072 pixels); the limit for interlaced PNG is 3071 pixels.',
+      },
+      { MAX_INTERLACED_PIXELS: '3071' },
+    );
+  });
+
+  it('MAX_REQUEST_PIXELS (two 64x48 images = 6144 pixels), before any image is decoded', async () => {
+    const two = uploadEvent([small(), imagePart('small.jpg', 'second.jpg')]);
+    expect((await call(two, { MAX_REQUEST_PIXELS: '6144' })).result.statusCode).toBe(200);
+    // The first image is undecodable: the budget is refused before decoding shows it.
+    const truncatedFirst = uploadEvent([
+      imagePart('truncated.jpg'),
+      imagePart('orientation-1.jpg'),
+    ]);
+    await expectProblem(
+      truncatedFirst,
+      {
+        status: 413,
+        code: 'IMAGE_TOO_MANY_PIXELS',
+        part: 'image[1]',
+        detail:
+          'image[1] (orientation-1.jpg) brings the request to 55296 pixels; the limit is 55295 pixels per request.',
+      },
+      { MAX_REQUEST_PIXELS: '55295' },
+    );
+    await expectProblem(
+      two,
+      {
+        status: 413,
+        code: 'IMAGE_TOO_MANY_PIXELS',
+        part: 'image[1]',
+        detail:
+          'image[1] (second.jpg) brings the request to 6144 pixels; the limit is 6143 pixels per request.',
+      },
+      { MAX_REQUEST_PIXELS: '6143' },
+    );
+  });
+});
+
+describe('the deadline', () => {
+  it('passed before decoding: 504, no image decoded, nothing sent to the model', async () => {
+    // 1000 ms left, 999 kept back: the deadline (1 ms) passes while parsing.
+    await expectProblem(
+      uploadEvent([small(), small()]),
+      {
+        status: 504,
+        code: 'ENDPOINT_TIMEOUT',
+        part: 'image[0]',
+        detail:
+          "image[0] (small.jpg) was not decoded within the request's 1 ms; nothing was sent to the model.",
+      },
+      { DEADLINE_MARGIN_MS: '999' },
+      1000,
+    );
+    expect(stub.received).toEqual([]);
   });
 });

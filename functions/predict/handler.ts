@@ -6,8 +6,13 @@ import { GatewayError, isGatewayError } from '#shared/errors.ts';
 import { parseMultipart, type UploadedImage } from '#shared/multipart.ts';
 import { multipartBoundary } from '#shared/multipart-boundary.ts';
 import { mapLimit } from './concurrency.ts';
-import { type Config, loadConfig } from './config.ts';
-import { type NormalisedImage, normaliseImage } from './image.ts';
+import { type Config, loadConfig, type NormaliseOptions } from './config.ts';
+import {
+  type InspectedImage,
+  inspectImage,
+  type NormalisedImage,
+  normaliseInspected,
+} from './image.ts';
 import { createRuntimeClient, deadlineFrom, invokeEndpoint, type RuntimeClient } from './invoke.ts';
 import { logger, recordRequest } from './observability.ts';
 import { mapModelOutput } from './output.ts';
@@ -39,6 +44,32 @@ async function forPart<T>(upload: UploadedImage, step: () => Promise<T>): Promis
   } catch (error) {
     throw isGatewayError(error) ? error.withPart(upload.part) : error;
   }
+}
+
+/**
+ * Checks every upload's format and header before any is decoded, and the
+ * request's pixels together against MAX_REQUEST_PIXELS: a request over a
+ * limit costs no decoding at all.
+ */
+async function inspectAll(
+  images: readonly UploadedImage[],
+  options: NormaliseOptions,
+): Promise<InspectedImage[]> {
+  const inspected: InspectedImage[] = [];
+  let pixels = 0;
+  for (const image of images) {
+    const checked = await forPart(image, () => inspectImage(image.bytes, label(image), options));
+    pixels += checked.pixels;
+    if (pixels > options.maxRequestPixels) {
+      throw new GatewayError(
+        'IMAGE_TOO_MANY_PIXELS',
+        `${checked.label} brings the request to ${pixels} pixels; the limit is ${options.maxRequestPixels} pixels per request.`,
+        { part: image.part },
+      );
+    }
+    inspected.push(checked);
+  }
+  return inspected;
 }
 
 /**
@@ -87,13 +118,18 @@ export function createHandler(setup: () => Runtime): PredictHandler {
       );
       timings.parse = performance.now() - mark;
 
+      mark = performance.now();
+      const inspected = await inspectAll(upload.images, config.normalise);
       // Normalise one at a time: peak memory is one decode buffer, whatever
       // the number of images (libvips already uses every core for each).
-      mark = performance.now();
+      // None starts after the deadline, and libvips stops one that runs past
+      // it: no image work goes on once the 504 is answered.
       const normalised: NormalisedImage[] = [];
-      for (const image of upload.images) {
+      for (const [index, image] of upload.images.entries()) {
         normalised.push(
-          await forPart(image, () => normaliseImage(image.bytes, label(image), config.normalise)),
+          await forPart(image, () =>
+            normaliseInspected(inspected[index] as InspectedImage, config.normalise, deadline),
+          ),
         );
       }
       timings.normalise = performance.now() - mark;

@@ -1,8 +1,15 @@
-import sharp, { type Metadata } from 'sharp';
+import sharp from 'sharp';
 import type { AllowedImageFormat } from '#shared/contract.ts';
 import { GatewayError } from '#shared/errors.ts';
+import {
+  DecodeRefusal,
+  decodeImage,
+  type ImageHeader,
+  readImageHeader,
+} from '#shared/image-decode/decode.ts';
+import { type PixelLimitBreach, pixelLimitBreach } from '#shared/image-decode/pixel-limits.ts';
 import { ALLOWED_DESCRIPTION, sniffImage } from '#shared/image-format.ts';
-import { decodeRgb, type EncodedInput, prepareEncoded } from '#shared/model-input/prepare.ts';
+import { type EncodedInput, prepareEncoded } from '#shared/model-input/prepare.ts';
 import type { RgbImage } from '#shared/model-input/resample.ts';
 import type { NormaliseOptions } from './config.ts';
 
@@ -24,32 +31,41 @@ export interface NormalisedImage {
   readonly input: EncodedInput;
 }
 
-/**
- * One sharp instance serves the header read and the decode. Its own pixel
- * limit is off because ours is checked from that same header, before any
- * decoding, with a message that says what was received.
- */
-function openImage(bytes: Buffer) {
-  return sharp(bytes, {
-    limitInputPixels: false,
-    // Truncated or corrupt data must fail, not decode as grey.
-    failOn: 'truncated',
-    // First frame only for GIF/WebP/TIFF pages.
-    pages: 1,
-    sequentialRead: true,
-  });
+/** An upload whose format and header passed every check, not decoded yet. */
+export interface InspectedImage {
+  readonly label: string;
+  readonly bytes: number;
+  /** "JPEG", "AVIF", ...: for messages. */
+  readonly description: string;
+  readonly header: ImageHeader;
+  /** Stored width x height, what the request's pixel budget counts. */
+  readonly pixels: number;
+}
+
+function tooManyPixels(label: string, breach: PixelLimitBreach): GatewayError {
+  const { width, height, pixels, limit } = breach;
+  const size = `${label} is ${width}x${height}`;
+  const detail =
+    breach.measure === 'side'
+      ? `${size}; the limit is ${limit} pixels per side.`
+      : breach.scope === undefined
+        ? `${size} (${pixels} pixels); the limit is ${limit} pixels.`
+        : `${size} (${pixels} pixels); the limit for ${breach.scope} is ${limit} pixels.`;
+  return new GatewayError('IMAGE_TOO_MANY_PIXELS', detail);
 }
 
 /**
- * Checks one upload and turns it into the model's input. The format comes
- * from the bytes; the pixel count from the header, before any pixel is
- * decoded, so a tiny file that claims 900 MP costs microseconds.
+ * Checks one upload without decoding it: the format from the bytes, the
+ * dimensions from the header against the pixel limits, so a tiny file that
+ * claims 900 MP costs microseconds.
+ * @throws GatewayError UNSUPPORTED_IMAGE_FORMAT (415), IMAGE_UNDECODABLE
+ * (422: no readable header), IMAGE_TOO_MANY_PIXELS (413)
  */
-export async function normaliseImage(
+export async function inspectImage(
   bytes: Buffer,
   label: string,
   options: NormaliseOptions,
-): Promise<NormalisedImage> {
+): Promise<InspectedImage> {
   const sniffed = sniffImage(bytes);
   if (!sniffed.allowed) {
     throw new GatewayError(
@@ -57,63 +73,93 @@ export async function normaliseImage(
       `${label} is ${sniffed.description}; allowed formats are ${ALLOWED_DESCRIPTION}.`,
     );
   }
-  const format = sniffed.format as AllowedImageFormat;
-
-  const image = openImage(bytes);
-  let metadata: Metadata;
+  let header: ImageHeader;
   try {
-    metadata = await image.metadata();
+    header = await readImageHeader(bytes, sniffed.format as AllowedImageFormat);
   } catch (cause) {
-    throw new GatewayError(
-      'IMAGE_UNDECODABLE',
-      `${label} cannot be decoded as ${sniffed.description}.`,
-      {
-        cause,
-      },
-    );
+    const detail =
+      cause instanceof DecodeRefusal && cause.kind === 'noDimensions'
+        ? `${label} has no readable dimensions.`
+        : `${label} cannot be decoded as ${sniffed.description}.`;
+    throw new GatewayError('IMAGE_UNDECODABLE', detail, { cause });
   }
-  const storedWidth = metadata.width;
-  const storedHeight = metadata.pageHeight ?? metadata.height;
-  if (!storedWidth || !storedHeight) {
-    throw new GatewayError('IMAGE_UNDECODABLE', `${label} has no readable dimensions.`);
-  }
-  const pixels = storedWidth * storedHeight;
-  if (pixels > options.maxInputPixels) {
-    throw new GatewayError(
-      'IMAGE_TOO_MANY_PIXELS',
-      `${label} is ${storedWidth}x${storedHeight} (${pixels} pixels); the limit is ${options.maxInputPixels} pixels.`,
-    );
-  }
-  const orientation = metadata.orientation ?? 1;
-  const sideways = orientation >= 5 && orientation <= 8;
+  const breach = pixelLimitBreach(header, options);
+  if (breach !== undefined) throw tooManyPixels(label, breach);
+  return {
+    label,
+    bytes: bytes.length,
+    description: sniffed.description,
+    header,
+    pixels: header.width * header.height,
+  };
+}
 
+/** The deadline's answer: 504, as when the model is late, with what was under way. */
+function deadlineError(label: string, budgetMs: number, cause: unknown): GatewayError {
+  return new GatewayError(
+    'ENDPOINT_TIMEOUT',
+    `${label} was not decoded within the request's ${budgetMs} ms; nothing was sent to the model.`,
+    { cause },
+  );
+}
+
+/** When decoding must stop: the request's deadline, and its length for messages. */
+export interface DecodeDeadline {
+  readonly atEpochMs: number;
+  readonly budgetMs: number;
+}
+
+/**
+ * Decodes an inspected upload at full resolution, as the model's reference
+ * pipeline does, and turns it into the model's input. Nothing of the
+ * upload's metadata reaches the encoded input: the pixels are re-encoded
+ * from scratch (no EXIF, GPS, XMP, IPTC or ICC).
+ * @throws GatewayError IMAGE_UNDECODABLE (422: pixel data missing or
+ * corrupt), ENDPOINT_TIMEOUT (504: the deadline passed before or while decoding)
+ */
+export async function normaliseInspected(
+  image: InspectedImage,
+  options: NormaliseOptions,
+  deadline?: DecodeDeadline,
+): Promise<NormalisedImage> {
+  const { header, label } = image;
   let rgb: RgbImage;
   try {
-    // Full resolution, as the model's reference pipeline decodes it. Nothing
-    // of the upload's metadata reaches the encoded input: the pixels are
-    // re-encoded from scratch (no EXIF, GPS, XMP, IPTC or ICC).
-    rgb = await decodeRgb(
-      image,
-      options.profile.background,
-      options.profile.shrinkOnLoad ? options.profile : undefined,
-    );
+    rgb = await decodeImage(header, {
+      background: options.profile.background,
+      shrinkTo: options.profile.shrinkOnLoad ? options.profile : undefined,
+      deadlineEpochMs: deadline?.atEpochMs,
+    });
   } catch (cause) {
+    if (cause instanceof DecodeRefusal && cause.kind === 'deadlinePassed' && deadline) {
+      throw deadlineError(label, deadline.budgetMs, cause);
+    }
     throw new GatewayError(
       'IMAGE_UNDECODABLE',
-      `${label} cannot be decoded as ${sniffed.description} (corrupt or truncated).`,
+      `${label} cannot be decoded as ${image.description} (corrupt or truncated).`,
       { cause },
     );
   }
   const input = await prepareEncoded(rgb, options.profile);
-
+  const sideways = header.orientation >= 5 && header.orientation <= 8;
   return {
     original: {
-      format,
-      width: sideways ? storedHeight : storedWidth,
-      height: sideways ? storedWidth : storedHeight,
-      orientation,
-      bytes: bytes.length,
+      format: header.format,
+      width: sideways ? header.height : header.width,
+      height: sideways ? header.width : header.height,
+      orientation: header.orientation,
+      bytes: image.bytes,
     },
     input,
   };
+}
+
+/** inspectImage, then normaliseInspected: one upload on its own. */
+export async function normaliseImage(
+  bytes: Buffer,
+  label: string,
+  options: NormaliseOptions,
+  deadline?: DecodeDeadline,
+): Promise<NormalisedImage> {
+  return normaliseInspected(await inspectImage(bytes, label, options), options, deadline);
 }

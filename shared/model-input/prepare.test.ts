@@ -30,6 +30,46 @@ describe('decodeRgb', () => {
     expect([shrunk.width, shrunk.height]).toEqual([866, 578]);
   });
 
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'applies EXIF orientation %i as libvips autorot does, after the conversion to 8-bit RGB',
+    async (orientation) => {
+      const jpeg = loadImage(`orientation-${orientation}.jpg` as 'orientation-1.jpg');
+      const rgba16 = await sharp(jpeg).ensureAlpha(0.5).toColourspace('rgb16').png().toBuffer();
+      const tagged = await sharp(rgba16).withMetadata({ orientation }).png().toBuffer();
+      for (const file of [jpeg, tagged]) {
+        const expected = await sharp(file)
+          .autoOrient()
+          .toColourspace('srgb')
+          .flatten({ background: '#336699' })
+          .removeAlpha()
+          .raw({ depth: 'uchar' })
+          .toBuffer({ resolveWithObject: true });
+        const decoded = await decodeRgb(sharp(file), '#336699');
+        expect([decoded.width, decoded.height]).toEqual([
+          expected.info.width,
+          expected.info.height,
+        ]);
+        expect(Buffer.from(decoded.data).equals(expected.data)).toBe(true);
+      }
+    },
+  );
+
+  it('shrinks a sideways JPEG to the same pixels as before orienting', async () => {
+    const big = await sharp(loadImage('photo-2mp.jpg'))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+    const shrunk = await decodeRgb(sharp(big), '#ffffff', box);
+    const expected = await sharp(big)
+      .autoOrient()
+      .resize(578, 866, { fit: 'fill', kernel: 'nearest', fastShrinkOnLoad: true })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer();
+    expect([shrunk.width, shrunk.height]).toEqual([578, 866]);
+    expect(Buffer.from(shrunk.data).equals(expected)).toBe(true);
+  });
+
   it('does not shrink formats whose decoder cannot', async () => {
     const png = await sharp(loadImage('photo-2mp.jpg')).png().toBuffer();
     const decoded = await decodeRgb(sharp(png), '#ffffff', box);

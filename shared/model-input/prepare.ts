@@ -51,11 +51,42 @@ export function shrinkFactor(
 }
 
 /**
+ * EXIF orientation as sharp's own operations, which mirror (flop) before
+ * they rotate: libvips' autorot rotates by R then mirrors, and a mirror
+ * followed by -R is the same permutation of pixels.
+ */
+const ORIENTATIONS: Readonly<Record<number, { readonly flop: boolean; readonly angle: number }>> = {
+  2: { flop: true, angle: 0 },
+  3: { flop: false, angle: 180 },
+  4: { flop: true, angle: 180 },
+  5: { flop: true, angle: 270 },
+  6: { flop: false, angle: 90 },
+  7: { flop: true, angle: 90 },
+  8: { flop: false, angle: 270 },
+};
+
+/** Applies EXIF `orientation` to decoded RGB pixels (an exact permutation). */
+async function orientRgb(rgb: RgbImage, orientation: number): Promise<RgbImage> {
+  const turn = ORIENTATIONS[orientation];
+  if (turn === undefined) return rgb;
+  const raw = { width: rgb.width, height: rgb.height, channels: 3 as const };
+  const { data, info } = await sharp(rgb.data, { raw })
+    .flop(turn.flop)
+    .rotate(turn.angle)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/**
  * Decodes `image` (a sharp instance on the upload, its input options set by
  * the caller) to 8-bit sRGB RGB: EXIF orientation applied, transparency
  * flattened onto `background`, first frame only (as the instance's `pages`
  * says). Full resolution, unless `shrinkTo` asks for JPEG/WebP
  * shrink-on-load towards that size (see ModelInputProfile.shrinkOnLoad).
+ * The orientation is applied last, to the 8-bit RGB pixels: rotating
+ * before the conversion would hold a whole copy at the decoder's own depth
+ * (a 16-bit RGBA TIFF: 8 bytes a pixel instead of 3). The pixels are the same.
  * @throws sharp's error when the data cannot be decoded
  */
 export async function decodeRgb(
@@ -63,14 +94,16 @@ export async function decodeRgb(
   background: string,
   shrinkTo?: { readonly width: number; readonly height: number },
 ): Promise<RgbImage> {
+  const meta = await image.metadata();
   if (shrinkTo !== undefined) {
-    const meta = await image.metadata();
     const { width, height } = meta.autoOrient;
     const factor = SHRINKABLE.has(meta.format ?? '') ? shrinkFactor(width, height, shrinkTo) : 1;
     if (factor > 1) {
       // The decoder's own DCT scaling does the shrinking; nearest-neighbour
-      // at the shrunk size itself adds nothing.
-      image.resize(Math.ceil(width / factor), Math.ceil(height / factor), {
+      // at the shrunk size itself adds nothing. The size is the stored one:
+      // orientation comes after.
+      const stored = { width: meta.width, height: meta.pageHeight ?? meta.height };
+      image.resize(Math.ceil(stored.width / factor), Math.ceil(stored.height / factor), {
         fit: 'fill',
         kernel: 'nearest',
         fastShrinkOnLoad: true,
@@ -78,7 +111,6 @@ export async function decodeRgb(
     }
   }
   const { data, info } = await image
-    .autoOrient()
     .toColourspace('srgb')
     .flatten({ background })
     .removeAlpha()
@@ -87,7 +119,7 @@ export async function decodeRgb(
   if (info.channels !== 3) {
     throw new Error(`Decoding produced ${info.channels} channels, expected 3`);
   }
-  return { data, width: info.width, height: info.height };
+  return orientRgb({ data, width: info.width, height: info.height }, meta.orientation ?? 1);
 }
 
 type ResizeProfile = Pick<
