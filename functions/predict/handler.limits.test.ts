@@ -230,19 +230,19 @@ describe('limits, on both sides of the line', () => {
 });
 
 describe('the deadline', () => {
-  it('passed before decoding: 504, no image decoded, nothing sent to the model', async () => {
-    // 1000 ms left, 999 kept back: the deadline (1 ms) passes while parsing.
-    await expectProblem(
+  it('passed while decoding: 504 naming the image under way, nothing sent to the model', async () => {
+    // 1000 ms left, 999 kept back: the deadline (1 ms) passes during parsing
+    // or the first decode, whichever this machine is in at the time; either
+    // way no invocation starts.
+    const { result, body } = await call(
       uploadEvent([small(), small()]),
-      {
-        status: 504,
-        code: 'ENDPOINT_TIMEOUT',
-        part: 'image[0]',
-        detail:
-          "image[0] (small.jpg) was not decoded within the request's 1 ms; nothing was sent to the model.",
-      },
       { DEADLINE_MARGIN_MS: '999' },
       1000,
+    );
+    expect([result.statusCode, body.code]).toEqual([504, 'ENDPOINT_TIMEOUT']);
+    expect(body.part).toMatch(/^image\[[01]\]$/);
+    expect(body.detail).toBe(
+      `${String(body.part)} (small.jpg) was not decoded within the request's 1 ms; nothing was sent to the model.`,
     );
     expect(stub.received).toEqual([]);
   });
