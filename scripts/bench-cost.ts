@@ -21,17 +21,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  InvokeEndpointCommand,
-  type InvokeEndpointCommandOutput,
-} from '@aws-sdk/client-sagemaker-runtime';
 import sharp from 'sharp';
 import { buildMultipart, eventFor, loadImage } from '../fixtures/index.ts';
 import { loadConfig } from '../functions/predict/config.ts';
 import { createHandler } from '../functions/predict/handler.ts';
 import { inspectImage, normaliseImage } from '../functions/predict/image.ts';
-import type { RuntimeClient } from '../functions/predict/invoke.ts';
 import { lambdaContext } from '../local/emulation/lambda-context.ts';
+import { instantModel } from '../testing/bench-support.ts';
 import { COST_KINDS, largestShapes } from './cost-images.ts';
 
 const TARGET_CPU_S = 1.5;
@@ -40,20 +36,6 @@ const BOUNDARY = '------------------------c0571d3b9e2a4f18';
 // The environment's limits when set (MAX_AVIF_PIXELS=... npm run bench:cost), else the defaults.
 const config = loadConfig({ ...process.env, SAGEMAKER_ENDPOINT_NAME: 'bench' });
 const limits = config.normalise;
-
-const answer = Buffer.from(JSON.stringify({ predictions: [{ label: 'Neutral', score: 0.9 }] }));
-/** Answers at once: only the gateway's own work is measured. */
-const instantModel: RuntimeClient = {
-  send: async (command: InvokeEndpointCommand) => {
-    if (!(command instanceof InvokeEndpointCommand)) throw new Error('unexpected command');
-    return {
-      Body: answer,
-      ContentType: 'application/json',
-      InvokedProductionVariant: 'AllTraffic',
-      $metadata: {},
-    } as unknown as InvokeEndpointCommandOutput;
-  },
-};
 
 const MB = 1024 * 1024;
 const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;

@@ -11,6 +11,7 @@
  */
 import './quiet.ts';
 import { startLocalStack } from '../local/stack.ts';
+import { median } from '../testing/bench-support.ts';
 import {
   fidelityCases,
   predictViaGateway,
@@ -32,14 +33,6 @@ interface Row {
   readonly diff: number;
   readonly agrees: boolean;
   readonly normaliseMs: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const cases = await fidelityCases();

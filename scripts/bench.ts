@@ -17,39 +17,21 @@ import './quiet.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  InvokeEndpointCommand,
-  type InvokeEndpointCommandOutput,
-} from '@aws-sdk/client-sagemaker-runtime';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import busboy from 'busboy';
 import sharp from 'sharp';
 import { buildMultipart, eventFor, type ImageName, loadImage } from '../fixtures/index.ts';
 import { loadConfig } from '../functions/predict/config.ts';
 import { createHandler } from '../functions/predict/handler.ts';
-import type { RuntimeClient } from '../functions/predict/invoke.ts';
 import { lambdaContext } from '../local/emulation/lambda-context.ts';
 import { decodeRgb, prepareEncoded } from '../shared/model-input/prepare.ts';
+import { instantModel, median } from '../testing/bench-support.ts';
 import { localRuntimeClient } from '../testing/predict-handler.ts';
 import { SageMakerStub } from '../testing/sagemaker-stub.ts';
 
 const BOUNDARY = '------------------------d74496d66958873e';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
 const config = loadConfig({ SAGEMAKER_ENDPOINT_NAME: 'bench' });
-
-const answer = Buffer.from(JSON.stringify({ predictions: [{ label: 'Neutral', score: 0.9 }] }));
-/** Answers at once, without HTTP: the model costs nothing, so only the gateway is measured. */
-const instantModel: RuntimeClient = {
-  send: async (command: InvokeEndpointCommand) => {
-    if (!(command instanceof InvokeEndpointCommand)) throw new Error('unexpected command');
-    return {
-      Body: answer,
-      ContentType: 'application/json',
-      InvokedProductionVariant: 'AllTraffic',
-      $metadata: {},
-    } as unknown as InvokeEndpointCommandOutput;
-  },
-};
 
 function uploadEvent(name: ImageName): { event: APIGatewayProxyEvent; bytes: Buffer } {
   const bytes = loadImage(name);
@@ -81,14 +63,6 @@ async function bare(event: APIGatewayProxyEvent): Promise<Buffer> {
   const image = sharp(file, { limitInputPixels: false, failOn: 'truncated', pages: 1 });
   const rgb = await decodeRgb(image, profile.background);
   return (await prepareEncoded(rgb, profile)).body;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function time(run: () => Promise<unknown>): Promise<number> {
