@@ -139,12 +139,16 @@ const SERVICE_UNAVAILABLE: ServiceAnswer = {
  * would run in its container, restarted when it crashes), then the local
  * API Gateway built from the synthesised template, running the real predict
  * handler in-process with its SDK client pointed at the model server.
- * @throws PortInUseError when `port` or `modelPort` is taken;
+ * @throws ConfigError when a context value is one the app refuses;
+ * PortInUseError when `port` or `modelPort` is taken;
  * ModelServerStartError when the model server does not become healthy
  * (e.g. a bad MODEL_CONFIG in `modelEnv`), with its own message
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const modelLog = options.modelLog ?? (() => undefined);
+  // The stack first: a context value the app refuses fails here (ConfigError)
+  // before a model server is started.
+  const model = localApiModel(options.context);
   await ensureFree(options.port, 'port');
   await ensureFree(options.modelPort, 'modelPort');
   const supervisor = new ModelSupervisor({
@@ -167,7 +171,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   try {
     const modelUrl = await supervisor.start();
-    const model = localApiModel(options.context);
 
     // One runtime per function, as a container's cold start builds it; an
     // invalid environment fails here, at start-up, with the loader's message.

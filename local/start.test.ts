@@ -39,9 +39,9 @@ interface Run {
   readonly spawnedAt: number;
 }
 
-function start(env: Record<string, string>): Run {
+function start(env: Record<string, string>, args: readonly string[] = []): Run {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', START], {
+  const child = spawn(process.execPath, ['--import', 'tsx', START, ...args], {
     env: {
       ...process.env,
       PORT: '0',
@@ -110,6 +110,50 @@ describe('npm start refusing to start', () => {
     },
     30_000,
   );
+});
+
+describe('npm start -- -c key=value (CDK context, as cdk synth takes it)', () => {
+  it.each([
+    {
+      args: ['-c', 'stage=dev'],
+      line: /^Context key "stage" is not one the app reads; the keys are stackName, stages, [^\n]*\n$/,
+    },
+    {
+      args: ['-c', 'modelMode=huge'],
+      line: /^Context value modelMode must be [^\n]*, but received "huge"\n$/,
+    },
+    {
+      args: ['--stages=dev'],
+      line: /^npm start takes CDK context as -c key=value \(after --\), but received "--stages=dev"\n$/,
+    },
+  ])(
+    'refuses $args with the one line and exit 2, before any model server starts',
+    async ({ args, line }) => {
+      const { code, seconds, stdout, stderr } = await finish(start({}, args));
+      expect(code).toBe(2);
+      expect(seconds).toBeLessThan(15);
+      expect(stderr).toMatch(line);
+      expect(stdout).not.toContain('[model-server]');
+    },
+    30_000,
+  );
+
+  it('serves the stages the context names', async () => {
+    const run = start({}, ['-c', 'stages=qa']);
+    await new Promise<void>((resolve, reject) => {
+      run.child.stdout?.on('data', () => {
+        if (run.output().stdout.includes('is ready in')) resolve();
+      });
+      run.child.once('exit', (code) =>
+        reject(new Error(`exited with ${code}: ${run.output().stderr}`)),
+      );
+    });
+    const { stdout } = run.output();
+    expect(stdout).toMatch(/API {8}http:\/\/127\.0\.0\.1:\d+\/\{qa\}\/predict/);
+    expect(stdout).toMatch(/\/qa\/predict\n/);
+    run.child.kill('SIGTERM');
+    expect((await finish(run)).code).toBe(0);
+  }, 60_000);
 });
 
 describe('npm start starting', () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
 import { type LocalApiKey, localApiKey } from './api-keys.ts';
+import { parseContextArgs } from './context-args.ts';
 import {
   type LocalStack,
   ModelServerStartError,
@@ -27,7 +28,10 @@ let key: LocalApiKey;
 let port: number;
 let modelPort: number;
 let localFaults: boolean;
+let context: Record<string, string>;
 try {
+  // `npm start -- -c key=value`: the same context keys as `cdk synth`.
+  context = parseContextArgs(process.argv.slice(2));
   key = localApiKey(env, join(ROOT, '.cache', 'local-api-key'));
   port = env.integer('PORT', 3000, 0, 65535, PORT_RULE);
   modelPort = env.integer('MODEL_PORT', 8080, 0, 65535, PORT_RULE);
@@ -69,6 +73,7 @@ try {
     modelPort,
     apiKey: key.key,
     localFaults,
+    context,
     staticDir: join(ROOT, 'web'),
     accessLog: (line) => process.stdout.write(`${line}\n`),
     modelLog: (line) => process.stdout.write(`${line}\n`),
@@ -80,6 +85,11 @@ try {
       `Port ${error.port} (environment variable ${name}) is in use on 127.0.0.1, perhaps by another npm start: stop it, or set ${name} to a free port (0 picks one)\n`,
     );
     process.exit(1);
+  }
+  if (error instanceof ConfigError) {
+    // A context value the app refuses (`-c modelMode=huge`): the app's own line.
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
   }
   if (error instanceof ModelServerStartError) {
     // The model server's own line (naming MODEL_CONFIG's file, say) is above.
