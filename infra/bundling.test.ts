@@ -49,7 +49,11 @@ describe('the predict function asset (real bundling, no Docker)', () => {
     const code = readFileSync(join(asset, 'index.js'), 'utf8');
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
     expect(code.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
-    expect(code.includes('InvokeEndpointCommand')).toBe(true);
+    // The SDK is inside: the InvokeEndpoint operation's schema (class names are minified).
+    expect(code.includes('"InvokeEndpoint"')).toBe(true);
+    // Bundled from the ES module builds (mainFields module, main): the
+    // CommonJS-only browser user-agent parser is not pulled in.
+    expect(code.includes('bowser')).toBe(false);
     const required = new Set(
       [...code.matchAll(/require\("([^"]+)"\)/g)]
         .map((match) => match[1] as string)

@@ -4,7 +4,7 @@ import { callHandler, expectProblemIn, handlerHarness } from '../../testing/hand
 import { handlerWith, localRuntimeClient } from '../../testing/predict-handler.ts';
 import { predictionsReply, sagemakerError } from '../../testing/sagemaker-stub.ts';
 import { imagePart, uploadEvent } from '../../testing/upload.ts';
-import { createHandler } from './handler.ts';
+import { createHandler, handler as deployedHandler } from './handler.ts';
 
 // The 5xx side of the error table: SageMaker's errors, the deadline, an
 // unreachable endpoint and an invalid configuration, with nothing leaked.
@@ -90,6 +90,18 @@ describe('SageMaker failures', () => {
       code: 'ENDPOINT_UNAVAILABLE',
       part: 'image[0]',
     });
+  });
+
+  it('the deployed handler loads its configuration on the first request, not at import', async () => {
+    // This test process sets no SAGEMAKER_ENDPOINT_NAME: importing the
+    // module above did not fail, and every request answers the same 500.
+    expect(process.env.SAGEMAKER_ENDPOINT_NAME).toBeUndefined();
+    for (let i = 0; i < 2; i++) {
+      const result = await deployedHandler(uploadEvent([small()]), lambdaContext());
+      expect(result.statusCode).toBe(500);
+      expect(JSON.parse(result.body)).toMatchObject({ code: 'INTERNAL_ERROR', status: 500 });
+      expect(result.body).not.toContain('SAGEMAKER_ENDPOINT_NAME');
+    }
   });
 
   it('an invalid configuration: 500 with nothing leaked, and CORS still unset', async () => {

@@ -206,17 +206,27 @@ export function createHandler(setup: () => Runtime): PredictHandler {
   };
 }
 
-/** Loaded once per container; an invalid configuration is logged at cold start. */
+/**
+ * The container's runtime, built on its first request and kept: importing
+ * the module computes nothing, so tools that import it (tests, benchmarks)
+ * need no Lambda environment. An invalid configuration is logged once and
+ * answered as a 500 on every request.
+ */
 function coldStart(): () => Runtime {
-  try {
-    const runtime: Runtime = { config: loadConfig(), client: createRuntimeClient() };
-    return () => runtime;
-  } catch (error) {
-    logger.error('invalid configuration', { error });
-    return () => {
+  let load: () => Runtime = () => {
+    try {
+      const runtime: Runtime = { config: loadConfig(), client: createRuntimeClient() };
+      load = () => runtime;
+      return runtime;
+    } catch (error) {
+      logger.error('invalid configuration', { error });
+      load = () => {
+        throw error;
+      };
       throw error;
-    };
-  }
+    }
+  };
+  return () => load();
 }
 
 export const handler: PredictHandler = createHandler(coldStart());

@@ -94,6 +94,7 @@ export interface DecodeOptions {
 async function decodeOnce(
   input: Buffer,
   failOn: FailOnOptions,
+  header: ImageHeader,
   options: DecodeOptions,
 ): Promise<RgbImage> {
   const deadline = options.deadlineEpochMs;
@@ -105,7 +106,7 @@ async function decodeOnce(
     image.timeout({ seconds: Math.ceil(left / 1000) });
   }
   try {
-    return await decodeRgb(image, options.background, options.shrinkTo);
+    return await decodeRgb(image, options.background, options.shrinkTo, header);
   } catch (cause) {
     // Told apart by the clock, not by sharp's message.
     if (deadline !== undefined && Date.now() >= deadline) {
@@ -132,11 +133,11 @@ export async function decodeImage(header: ImageHeader, options: DecodeOptions): 
   if (plan.kind === 'pixelsMissing') {
     throw new DecodeRefusal('undecodable', 'The file stops before the end of its pixel data.');
   }
-  const rgb = await decodeOnce(plan.input, plan.failOn, options);
+  const rgb = await decodeOnce(plan.input, plan.failOn, header, options);
   if (plan.continuation !== undefined) {
     let again: RgbImage | undefined;
     try {
-      again = await decodeOnce(plan.continuation, plan.failOn, options);
+      again = await decodeOnce(plan.continuation, plan.failOn, header, options);
     } catch (error) {
       if (error instanceof DecodeRefusal && error.kind === 'deadlinePassed') throw error;
     }

@@ -5,7 +5,7 @@
  * shrink-on-load (decoding at 1/2, 1/4, 1/8 scale) would hand the kernel
  * other pixels than the model was validated with.
  */
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { planResize } from './geometry.ts';
 import { allocateNpy, encodeNpy } from './npy.ts';
 import { type ModelInputProfile, WIRE_CONTENT_TYPES, type WireEncoding } from './profile.ts';
@@ -78,6 +78,26 @@ async function orientRgb(rgb: RgbImage, orientation: number): Promise<RgbImage> 
   return { data, width: info.width, height: info.height };
 }
 
+/** What decoding needs from an image's header: sharp's format name, stored size, EXIF orientation. */
+export interface StoredHeader {
+  /** sharp's name for the format ("jpeg", "webp", "heif", ...). */
+  readonly format: string;
+  /** As stored (the first page or frame), before EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+  /** EXIF orientation, 1..8 (1 when absent). */
+  readonly orientation: number;
+}
+
+function storedHeader(meta: Metadata): StoredHeader {
+  return {
+    format: meta.format ?? '',
+    width: meta.width,
+    height: meta.pageHeight ?? meta.height,
+    orientation: meta.orientation ?? 1,
+  };
+}
+
 /**
  * Decodes `image` (a sharp instance on the upload, its input options set by
  * the caller) to 8-bit sRGB RGB: EXIF orientation applied, transparency
@@ -87,22 +107,27 @@ async function orientRgb(rgb: RgbImage, orientation: number): Promise<RgbImage> 
  * The orientation is applied last, to the 8-bit RGB pixels: rotating
  * before the conversion would hold a whole copy at the decoder's own depth
  * (a 16-bit RGBA TIFF: 8 bytes a pixel instead of 3). The pixels are the same.
+ * `header`, when given, is what `image`'s own metadata says (else it is read).
  * @throws sharp's error when the data cannot be decoded
  */
 export async function decodeRgb(
   image: Sharp,
   background: string,
   shrinkTo?: { readonly width: number; readonly height: number },
+  header?: StoredHeader,
 ): Promise<RgbImage> {
-  const meta = await image.metadata();
+  // A header the caller has already read saves libvips a second parse of it
+  // (and a round trip to its thread pool) on every request.
+  const stored = header ?? storedHeader(await image.metadata());
   if (shrinkTo !== undefined) {
-    const { width, height } = meta.autoOrient;
-    const factor = SHRINKABLE.has(meta.format ?? '') ? shrinkFactor(width, height, shrinkTo) : 1;
+    const sideways = stored.orientation >= 5 && stored.orientation <= 8;
+    const width = sideways ? stored.height : stored.width;
+    const height = sideways ? stored.width : stored.height;
+    const factor = SHRINKABLE.has(stored.format) ? shrinkFactor(width, height, shrinkTo) : 1;
     if (factor > 1) {
       // The decoder's own DCT scaling does the shrinking; nearest-neighbour
       // at the shrunk size itself adds nothing. The size is the stored one:
       // orientation comes after.
-      const stored = { width: meta.width, height: meta.pageHeight ?? meta.height };
       image.resize(Math.ceil(stored.width / factor), Math.ceil(stored.height / factor), {
         fit: 'fill',
         kernel: 'nearest',
@@ -119,7 +144,7 @@ export async function decodeRgb(
   if (info.channels !== 3) {
     throw new Error(`Decoding produced ${info.channels} channels, expected 3`);
   }
-  return orientRgb({ data, width: info.width, height: info.height }, meta.orientation ?? 1);
+  return orientRgb({ data, width: info.width, height: info.height }, stored.orientation);
 }
 
 type ResizeProfile = Pick<
