@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#shared/config-kit.ts';
-import { parseContextArgs } from './context-args.ts';
+import { CONTEXT_KEYS } from '../infra/settings.ts';
+import { checkContextKeys, parseContextArgs } from './context-args.ts';
 
-describe('parseContextArgs (npm start -- -c key=value)', () => {
+describe('parseContextArgs and checkContextKeys (npm start -- -c key=value)', () => {
   it('reads -c, --context and --context= as cdk synth does; the last value wins', () => {
     expect(
       parseContextArgs([
@@ -25,6 +26,12 @@ describe('parseContextArgs (npm start -- -c key=value)', () => {
     expect(parseContextArgs(['-c', 'stages=["a=b"]'])).toEqual({ stages: '["a=b"]' });
   });
 
+  it('accepts every key the app reads', () => {
+    expect(() =>
+      checkContextKeys(Object.fromEntries(CONTEXT_KEYS.map((key) => [key, 'x'])), CONTEXT_KEYS),
+    ).not.toThrow();
+  });
+
   it('takes no arguments as no context', () => {
     expect(parseContextArgs([])).toEqual({});
   });
@@ -42,7 +49,7 @@ describe('parseContextArgs (npm start -- -c key=value)', () => {
   });
 
   it('refuses a key the app does not read, naming the keys it does', () => {
-    expect(() => parseContextArgs(['-c', 'stage=dev'])).toThrow(
+    expect(() => checkContextKeys(parseContextArgs(['-c', 'stage=dev']), CONTEXT_KEYS)).toThrow(
       /^Context key "stage" is not one the app reads; the keys are stackName, stages, /,
     );
   });

@@ -3,10 +3,10 @@
  * as `cdk synth` takes it (`-c`/`--context`, `key=value`, repeatable), so
  * the local gateway synthesises the same stack a deploy with the same flags
  * would. The keys are the app's (infra/settings.ts); a key the app does not
- * read is refused, so a typo fails at start-up instead of being ignored.
+ * read is refused (checkContextKeys, where the stack is synthesised), so a
+ * typo fails at start-up instead of being ignored.
  */
 import { ConfigError } from '#shared/config-kit.ts';
-import { CONTEXT_KEYS } from '../infra/settings.ts';
 
 const CONTEXT_FLAGS = new Set(['-c', '--context']);
 
@@ -14,7 +14,7 @@ const CONTEXT_FLAGS = new Set(['-c', '--context']);
  * The context values in `args` (process.argv after the script), as strings,
  * as the CDK CLI passes `-c` values. A later value for a key wins, as in the CLI.
  * @throws ConfigError for an argument that is not `-c key=value`
- * (`--context=key=value` is accepted too), or an unknown key
+ * (`--context=key=value` is accepted too)
  */
 export function parseContextArgs(args: readonly string[]): Record<string, string> {
   const context: Record<string, string> = {};
@@ -39,12 +39,24 @@ export function parseContextArgs(args: readonly string[]): Record<string, string
       );
     }
     const key = pair.slice(0, equals);
-    if (!(CONTEXT_KEYS as readonly string[]).includes(key)) {
-      throw new ConfigError(
-        `Context key ${JSON.stringify(key)} is not one the app reads; the keys are ${CONTEXT_KEYS.join(', ')}`,
-      );
-    }
     context[key] = pair.slice(equals + 1);
   }
   return context;
+}
+
+/**
+ * Refuses a context key the app does not read.
+ * @throws ConfigError naming the key and the app's keys
+ */
+export function checkContextKeys(
+  context: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
+): void {
+  for (const key of Object.keys(context)) {
+    if (!keys.includes(key)) {
+      throw new ConfigError(
+        `Context key ${JSON.stringify(key)} is not one the app reads; the keys are ${keys.join(', ')}`,
+      );
+    }
+  }
 }

@@ -7,7 +7,8 @@ import FormDataPackage from 'form-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePath, loadImage } from '../fixtures/index.ts';
 import { createGateway } from './gateway.ts';
-import { type LocalStack, localApiModel, startLocalStack } from './stack.ts';
+import { type LocalStack, startLocalStack } from './stack.ts';
+import { localApiModel } from './template.ts';
 
 const execFileAsync = promisify(execFile);
 const KEY = 'local-integration-test-key-0001';

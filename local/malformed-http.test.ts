@@ -4,7 +4,7 @@
  * stack's DEFAULT_4XX gateway response, instead of a bare 400 or 431.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localApiModel } from './stack.ts';
+import { localApiModel } from './template.ts';
 import { type RunningGateway, startGateway, TEST_KEY } from './test/harness.ts';
 import { openRaw } from './test/raw-http.ts';
 

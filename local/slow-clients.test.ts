@@ -12,7 +12,7 @@ import {
   TIMEOUT_CHECK_INTERVAL_MS,
 } from './client-errors.ts';
 import { createGateway } from './gateway.ts';
-import { localApiModel } from './stack.ts';
+import { localApiModel } from './template.ts';
 import { type RunningGateway, startGateway, TEST_KEY } from './test/harness.ts';
 import { openRaw, type RawResponse, trickle } from './test/raw-http.ts';
 

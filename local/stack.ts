@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
-import { synthesizeTemplate } from '../infra/app.ts';
 import type { ClientLimits } from './client-errors.ts';
-import { type ApiModel, readApiModel } from './emulation/api-model.ts';
+import { readApiModel } from './emulation/api-model.ts';
 import type { ServiceAnswer } from './emulation/permissions.ts';
 import { createGateway } from './gateway.ts';
 import type { LambdaHandler } from './lambda-proxy.ts';
 import { ModelSupervisor, type ModelSupervisorOptions } from './model-supervisor.ts';
+import { synthesizeInChild } from './synth.ts';
 
 export { ModelServerStartError } from './model-supervisor.ts';
 
@@ -47,6 +47,11 @@ export interface LocalStackOptions {
   readonly functionEnv?: Readonly<Record<string, string>>;
   /** CDK context for the synthesised stack (e.g. other binaryMediaTypes in a test). */
   readonly context?: Readonly<Record<string, unknown>>;
+  /**
+   * Refuse a context key the app does not read (`npm start -- -c`).
+   * @default false
+   */
+  readonly strictContextKeys?: boolean;
   readonly staticDir?: string;
   readonly accessLog?: (line: string) => void;
   /** The model server's lines, and the supervisor's (a restart and why). */
@@ -66,21 +71,6 @@ export interface LocalStack {
   /** The model server process running now: a new one after each restart. */
   readonly model: ChildProcess;
   stop(): Promise<void>;
-}
-
-/**
- * The CloudFormation template of the stack synthesised with `context`
- * (none: cdk.json's defaults), as the local gateway reads it.
- */
-export function localTemplate(
-  context: Readonly<Record<string, unknown>> = {},
-): Record<string, unknown> {
-  return synthesizeTemplate(context);
-}
-
-/** The API as the local gateway runs it: `localTemplate(context)` read into the gateway's model. */
-export function localApiModel(context: Readonly<Record<string, unknown>> = {}): ApiModel {
-  return readApiModel(localTemplate(context));
 }
 
 /** A port of the stack that another process holds. */
@@ -148,7 +138,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const modelLog = options.modelLog ?? (() => undefined);
   // The stack first: a context value the app refuses fails here (ConfigError)
   // before a model server is started.
-  const model = localApiModel(options.context);
+  const model = readApiModel(
+    await synthesizeInChild(options.context, { strictKeys: options.strictContextKeys }),
+  );
   await ensureFree(options.port, 'port');
   await ensureFree(options.modelPort, 'modelPort');
   const supervisor = new ModelSupervisor({

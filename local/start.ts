@@ -74,6 +74,7 @@ try {
     apiKey: key.key,
     localFaults,
     context,
+    strictContextKeys: true,
     staticDir: join(ROOT, 'web'),
     accessLog: (line) => process.stdout.write(`${line}\n`),
     modelLog: (line) => process.stdout.write(`${line}\n`),

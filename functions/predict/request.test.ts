@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { attachRawBody } from '#shared/in-process-event.ts';
 import { decodeBody, eventHeader, resolveRequestId } from './request.ts';
 
 function event(fields: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent {
@@ -51,6 +52,22 @@ describe('decodeBody', () => {
     expect(decodeBody(event({ body: bytes.toString('base64'), isBase64Encoded: true }))).toEqual(
       bytes,
     );
+  });
+
+  it('takes the bytes an in-process event carries, without reading its base64 body', () => {
+    const bytes = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x80]);
+    const inProcess = attachRawBody(event({ isBase64Encoded: true }), bytes);
+    let read = false;
+    const body = Object.getOwnPropertyDescriptor(inProcess, 'body');
+    Object.defineProperty(inProcess, 'body', {
+      ...body,
+      get: () => {
+        read = true;
+        return body?.get?.();
+      },
+    });
+    expect(decodeBody(inProcess)).toBe(bytes);
+    expect(read).toBe(false);
   });
 
   it('keeps a text-only body as UTF-8', () => {

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { isInferenceId } from '#shared/aws-facts.ts';
 import { GatewayError } from '#shared/errors.ts';
+import { rawBodyOf } from '#shared/in-process-event.ts';
 import { INVALID_REQUEST_ID_DETAIL } from '#shared/invoke-failures.ts';
 
 /**
@@ -30,9 +31,14 @@ const NOT_TEXT = /[\uFFFD\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
  * The raw request body. API Gateway base64-encodes it only when the request
  * Content-Type matches the API's binaryMediaTypes; otherwise it has decoded
  * the bytes as UTF-8 and any image in it is already destroyed, so say why
- * instead of passing garbage on.
+ * instead of passing garbage on. An event built in-process may carry the
+ * bytes beside the body (shared/in-process-event.ts): they are returned as is.
  */
 export function decodeBody(event: APIGatewayProxyEvent): Buffer {
+  // Run in-process (the local gateway), the event also holds the bytes its
+  // base64 body encodes: the same bytes, without making and decoding the string.
+  const raw = event.isBase64Encoded ? rawBodyOf(event) : undefined;
+  if (raw !== undefined && raw.length > 0) return raw;
   const body = event.body;
   if (body === null || body === undefined || body === '') {
     throw new GatewayError('MALFORMED_MULTIPART', 'The request has no body.');

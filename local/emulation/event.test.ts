@@ -113,6 +113,7 @@ describe('the ids API Gateway generates', () => {
         traceId: 'Root=1-58406520-fbfbfbfbfbfbfbfbfbfbfbfb',
       }),
     ).toEqual({
+      'Content-Length': '0',
       'x-amzn-RequestId': 'r-1',
       'x-amz-apigw-id': 'OPwe_ErKvHcF5ZA=',
       'X-Amzn-Trace-Id': 'Root=1-58406520-fbfbfbfbfbfbfbfbfbfbfbfb',

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { attachRawBody, base64Length, rawBodyOf } from '#shared/in-process-event.ts';
 import { LOCAL_AWS } from './aws-identity.ts';
 import { matchesMediaType } from './media-types.ts';
 
@@ -169,7 +170,7 @@ export function buildProxyEvent(
   const hasQuery = Object.keys(query).length > 0;
   const userAgent =
     headers[[...grouped.keys()].find((n) => n.toLowerCase() === 'user-agent') ?? ''] ?? null;
-  return {
+  const event: APIGatewayProxyEvent = {
     resource: context.resourcePath,
     path: request.path,
     httpMethod: request.method,
@@ -213,9 +214,12 @@ export function buildProxyEvent(
       resourceId: context.resourceId ?? 'local',
       resourcePath: context.resourcePath,
     },
-    body: request.body.length === 0 ? null : request.body.toString(binary ? 'base64' : 'utf8'),
+    body: request.body.length === 0 || binary ? null : request.body.toString('utf8'),
     isBase64Encoded: binary && request.body.length > 0,
   };
+  // A binary body's base64 is made only if the handler reads it (see
+  // shared/in-process-event.ts); the bytes travel beside it.
+  return event.isBase64Encoded ? attachRawBody(event, request.body) : event;
 }
 
 /**
@@ -224,7 +228,15 @@ export function buildProxyEvent(
  * body is measured through JSON.stringify.
  */
 export function eventBytes(event: APIGatewayProxyEvent): number {
-  const rest = Buffer.byteLength(JSON.stringify({ ...event, body: '' })) - 2; // less the ""
+  // Every field but the body, copied without reading it (reading an
+  // in-process body would make its base64).
+  const others: Record<string, unknown> = {};
+  for (const key of Object.keys(event)) {
+    if (key !== 'body') others[key] = event[key as keyof APIGatewayProxyEvent];
+  }
+  const rest = Buffer.byteLength(JSON.stringify({ ...others, body: '' })) - 2; // less the ""
+  const raw = rawBodyOf(event);
+  if (raw !== undefined) return rest + base64Length(raw.length) + 2;
   if (event.body === null) return rest + 4; // null
   return (
     rest +

@@ -69,11 +69,18 @@ export function responseHeaders(
 ): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of reply.headers) {
+    // The length is the body's own (below), whatever an integration said.
+    if (name.toLowerCase() === 'content-length') continue;
     const existing = headers[name];
     headers[name] =
       existing === undefined
         ? value
         : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  // A length, as API Gateway sends, not chunked framing (RFC 9110 section
+  // 8.6: none on a 204 or 304).
+  if (reply.status !== 204 && reply.status !== 304) {
+    headers['Content-Length'] = String(reply.body.length);
   }
   headers['x-amzn-RequestId'] = requestId;
   const exception =

@@ -129,12 +129,35 @@ describe('responseHeaders', () => {
     ).toEqual({
       'Set-Cookie': ['a=1', 'b=2', 'c=3'],
       'Retry-After': '1',
+      'Content-Length': '0',
       'x-amzn-RequestId': 'r-1',
       // The exception name AWS sends, not the gateway response type (issue 12).
       'x-amzn-ErrorType': 'TooManyRequestsException',
     });
     expect(responseHeaders({ status: 200, headers: [], body: Buffer.alloc(0) }, 'r-2')).toEqual({
+      'Content-Length': '0',
       'x-amzn-RequestId': 'r-2',
     });
+  });
+
+  it("sends the body's own length, not an integration's, and none on 204 or 304", () => {
+    const body = Buffer.from('{"ok":true}');
+    const claimed = [
+      ['content-length', '999'] as const,
+      ['Content-Type', 'application/json'] as const,
+    ];
+    expect(responseHeaders({ status: 200, headers: claimed, body }, 'r-3')).toEqual({
+      'Content-Type': 'application/json',
+      'Content-Length': '11',
+      'x-amzn-RequestId': 'r-3',
+    });
+    for (const status of [204, 304]) {
+      expect(
+        responseHeaders(
+          { status, headers: [['Content-Length', '0']], body: Buffer.alloc(0) },
+          'r-4',
+        ),
+      ).toEqual({ 'x-amzn-RequestId': 'r-4' });
+    }
   });
 });

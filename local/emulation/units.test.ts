@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rawBodyOf } from '#shared/in-process-event.ts';
 import { buildProxyEvent, eventBytes } from './event.ts';
 import { renderTemplate } from './mapping.ts';
 import { firstAcceptedType, matchesMediaType } from './media-types.ts';
@@ -32,6 +33,17 @@ describe('matchesMediaType (binaryMediaTypes)', () => {
     expect(firstAcceptedType(accept)).toBe(expected);
   });
 });
+
+const EVENT_CONTEXT = {
+  stage: 'dev',
+  resourcePath: '/predict',
+  stageVariables: { endpointName: 'e' },
+  requestId: 'rid',
+  requestTimeEpoch: 1,
+  apiKey: 'k'.repeat(20),
+  apiKeyId: 'key-1',
+  binaryMediaTypes: BINARY,
+};
 
 describe('buildProxyEvent', () => {
   const context = {
@@ -115,6 +127,37 @@ describe('buildProxyEvent', () => {
     expect(event.isBase64Encoded).toBe(false);
     expect(event.body).toBe('-\uFFFD\u0000\uFFFD');
     expect(event.queryStringParameters).toBeNull();
+  });
+});
+
+describe('buildProxyEvent with a binary body (in-process, shared/in-process-event.ts)', () => {
+  const build = (body: Buffer) =>
+    buildProxyEvent(
+      {
+        method: 'POST',
+        path: '/predict',
+        query: new URLSearchParams(),
+        rawHeaders: ['Content-Type', 'multipart/form-data; boundary=x'],
+        body,
+        sourceIp: '::1',
+      },
+      EVENT_CONTEXT,
+    );
+
+  it('carries the bytes its base64 body encodes, and measures the same as its JSON', () => {
+    const body = Buffer.from([0xff, 0x00, 0x41, 0x80, 0x0d]);
+    const event = build(body);
+    expect(rawBodyOf(event)).toBe(body);
+    expect(eventBytes(event)).toBe(Buffer.byteLength(JSON.stringify(event)));
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body as string, 'base64')).toEqual(body);
+  });
+
+  it('has no bytes beside an empty body (null, not base64)', () => {
+    const event = build(Buffer.alloc(0));
+    expect(event.body).toBeNull();
+    expect(event.isBase64Encoded).toBe(false);
+    expect(rawBodyOf(event)).toBeUndefined();
   });
 });
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type ApiModel, readApiModel } from '../emulation/api-model.ts';
 import { createGateway, type GatewayOptions, type LambdaHandler } from '../gateway.ts';
-import { localTemplate } from '../stack.ts';
+import { localTemplate } from '../template.ts';
 
 export const TEST_KEY = 'local-gateway-test-key-00001';
 
