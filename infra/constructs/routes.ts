@@ -76,7 +76,7 @@ function addPredictRoute(
     },
   );
   acknowledgeApiKeyMethod(method, options.authorizer !== undefined);
-  addPreflight(resource, options.corsOrigins);
+  addPreflight(resource, options.corsOrigins, options.authorizer !== undefined);
   return method;
 }
 
@@ -118,7 +118,7 @@ function addInvocationsRoute(
     },
   );
   acknowledgeApiKeyMethod(method, options.authorizer !== undefined);
-  addPreflight(resource, options.corsOrigins);
+  addPreflight(resource, options.corsOrigins, options.authorizer !== undefined);
   return method;
 }
 
@@ -128,11 +128,16 @@ function addInvocationsRoute(
  * it with 500 unless the integration converts to text (aws-cdk issue
  * 18297). Preflights carry no body, so converting is set whatever the list.
  */
-function addPreflight(resource: apigw.Resource, corsOrigins: readonly string[]): void {
+function addPreflight(
+  resource: apigw.Resource,
+  corsOrigins: readonly string[],
+  bearer: boolean,
+): void {
   const preflight = resource.addCorsPreflight({
     allowOrigins: [...corsOrigins],
     allowMethods: ['OPTIONS', 'POST'],
-    allowHeaders: [...CORS_ALLOW_HEADERS],
+    // With the JWT authorizer, pages send their token in Authorization.
+    allowHeaders: [...CORS_ALLOW_HEADERS, ...(bearer ? ['authorization'] : [])],
     exposeHeaders: [...EXPOSED_HEADERS],
     maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
   });
