@@ -245,6 +245,8 @@ export function createGateway(options: GatewayOptions): Server {
     res: ServerResponse,
     scope: RouteScope,
   ): Promise<Reply | 'aborted'> {
+    // A client that left while the authorizer ran: its 'close' has been and gone.
+    if (req.destroyed) return 'aborted';
     if (/^100-continue$/i.test(req.headers.expect ?? '')) res.writeContinue();
     const body = await readBody(req, API_GATEWAY_MAX_REQUEST_BYTES);
     if (body === 'aborted') return body;
