@@ -5,11 +5,15 @@
  * working, with API Gateway's answers: 401 UNAUTHORIZED and 403
  * ACCESS_DENIED as problem+json with CORS.
  */
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadImage } from '../fixtures/index.ts';
+import { stagePolicy } from '../functions/authorizer/policy.ts';
+import { createGateway } from './gateway.ts';
 import type { DevelopmentIssuer } from './local-auth.ts';
-import { type LocalStack, startLocalStack } from './stack.ts';
+import { type LocalStack, localApiModel, startLocalStack } from './stack.ts';
 
 const KEY = 'local-authorizer-test-key-0001';
 let stack: LocalStack;
@@ -129,5 +133,69 @@ describe('npm start -- -c authorizer=jwt', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/i);
+  });
+});
+
+describe('the emulator with the template authorizer (in-process, no model)', () => {
+  const model = localApiModel({
+    authorizer: 'jwt',
+    jwtIssuer: 'https://issuer.example.com',
+    authorizerCacheTtlSeconds: '60',
+  });
+
+  it('reads the TOKEN authorizer of both POST methods from the template', () => {
+    const guarded = model.routes.filter((route) => route.authorizer !== undefined);
+    expect(guarded.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
+      'POST /invocations',
+      'POST /predict',
+    ]);
+    expect(guarded[0]?.authorizer).toMatchObject({
+      identityHeader: 'authorization',
+      ttlSeconds: 60,
+    });
+  });
+
+  it('caches a token policy for the template TTL and gives the Lambda its principal', async () => {
+    let now = 1_000_000;
+    const authorizerCalls: string[] = [];
+    const events: APIGatewayProxyEvent[] = [];
+    const server = createGateway({
+      model,
+      apiKey: KEY,
+      sagemakerUrl: 'http://127.0.0.1:9',
+      clock: () => now,
+      handlerFor: () => async (event) => {
+        events.push(event);
+        return { statusCode: 200, body: '{}', headers: { 'Content-Type': 'application/json' } };
+      },
+      authorizerFor: () => async (event) => {
+        authorizerCalls.push(event.authorizationToken);
+        return stagePolicy('user-1', 'Allow', event.methodArn, { subject: 'user-1' });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dev/predict`;
+    const post = (token: string) =>
+      fetch(url, {
+        method: 'POST',
+        body: form(),
+        headers: { 'x-api-key': KEY, Authorization: `Bearer ${token}` },
+      }).then((response) => response.status);
+    try {
+      expect(await post('a.b.c')).toBe(200);
+      now += 59_999;
+      expect(await post('a.b.c')).toBe(200);
+      expect(authorizerCalls).toEqual(['Bearer a.b.c']);
+      expect(await post('d.e.f')).toBe(200);
+      now += 1;
+      expect(await post('a.b.c')).toBe(200);
+      expect(authorizerCalls).toEqual(['Bearer a.b.c', 'Bearer d.e.f', 'Bearer a.b.c']);
+      expect(events[0]?.requestContext.authorizer).toEqual({
+        principalId: 'user-1',
+        subject: 'user-1',
+      });
+    } finally {
+      server.close();
+    }
   });
 });

@@ -223,6 +223,7 @@ export function createGateway(options: GatewayOptions): Server {
     const route = findRoute(model.routes, request.mapping.resourcePath, request.method);
     if (stage === undefined || route === undefined)
       return { reply: render(MISSING_TOKEN, request) };
+    let authorizer: Readonly<Record<string, unknown>> | undefined;
     if (route.authorizer !== undefined) {
       const decided = await authorizers.authorize(route.authorizer, {
         stage: stage.name,
@@ -231,9 +232,10 @@ export function createGateway(options: GatewayOptions): Server {
         token: request.header(route.authorizer.identityHeader),
       });
       if (!decided.authorized) return { reply: render(decided.fault, request) };
+      authorizer = decided.context;
     }
     const admission = usagePlans.admit(route, stage.name, request.header('x-api-key'));
-    const scope = routeScope(request, stage, route, admission);
+    const scope = { ...routeScope(request, stage, route, admission), authorizer };
     return admission.admitted
       ? scope
       : { reply: render({ fault: admission.refusal }, scope), scope };

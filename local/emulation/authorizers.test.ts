@@ -54,7 +54,10 @@ describe('a TOKEN authorizer', () => {
 
   it('passes the method ARN and lets an Allow for the stage through', async () => {
     const { decide, calls } = setup(() => policy('Allow'));
-    expect(await decide('Bearer good')).toEqual({ authorized: true, principalId: 'user-1' });
+    expect(await decide('Bearer good')).toEqual({
+      authorized: true,
+      context: { principalId: 'user-1' },
+    });
     expect(calls).toEqual(['arn:aws:execute-api:us-east-1:000000000000:local/dev/POST/predict']);
   });
 

@@ -44,7 +44,11 @@ export type TokenAuthorizerFunction = (
 
 /** What the authorizer decided: through (with its principal), or a fault. */
 export type Authorization =
-  | { readonly authorized: true; readonly principalId: string | undefined }
+  | {
+      readonly authorized: true;
+      /** `requestContext.authorizer` of the Lambda event: `principalId` and the policy's `context`. */
+      readonly context: Readonly<Record<string, unknown>>;
+    }
   | { readonly authorized: false; readonly fault: Fault };
 
 const HEADER_SOURCE = 'method.request.header.';
@@ -162,7 +166,10 @@ export class TokenAuthorizers {
     }
     const statements = readStatements(policy.policy.policyDocument, () => '');
     return evaluate(statements, 'execute-api:Invoke', methodArn) === 'allow'
-      ? { authorized: true, principalId: policy.policy.principalId }
+      ? {
+          authorized: true,
+          context: { ...policy.policy.context, principalId: policy.policy.principalId },
+        }
       : refused({ fault: 'ACCESS_DENIED' });
   }
 }
