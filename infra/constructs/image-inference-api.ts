@@ -29,7 +29,9 @@ export type {
 export { DEFAULT_STAGE_NAMES, STAGE_DEFAULTS } from './api-props.ts';
 export type { JwtAuthorizerProps } from './jwt-authorizer.ts';
 export { ROUTES } from './routes.ts';
+export type { ImageInferenceStageResources } from './stages.ts';
 
+/** ImageInferenceApi's props (api-props.ts), and the authorizer. */
 export interface ImageInferenceApiProps extends ApiProps {
   /**
    * A JWT authorizer on both POST methods, besides their API keys.
@@ -37,7 +39,6 @@ export interface ImageInferenceApiProps extends ApiProps {
    */
   readonly authorizer?: JwtAuthorizerProps;
 }
-export type { ImageInferenceStageResources } from './stages.ts';
 
 /**
  * The public image API: a Regional REST API with `POST /{stage}/predict`
