@@ -144,7 +144,7 @@ export function createGateway(options: GatewayOptions): Server {
   });
   const { identity } = model.access;
   const authorizers = new TokenAuthorizers(
-    identity,
+    model.access,
     (functionId) => {
       const fn = model.functions.get(functionId);
       if (fn === undefined || options.authorizerFor === undefined) {

@@ -2,6 +2,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { readAuthorizers, type TokenAuthorizer, TokenAuthorizers } from './authorizers.ts';
 import { LOCAL_AWS } from './aws-identity.ts';
+import type { AccessModel } from './permissions.ts';
 
 const AUTHORIZER: TokenAuthorizer = {
   id: 'Authorizer',
@@ -22,12 +23,30 @@ function policy(effect: 'Allow' | 'Deny', resource = STAGE_ARN): APIGatewayAutho
   };
 }
 
+/** What CDK's TokenAuthorizer grants: API Gateway may invoke the function as this authorizer. */
+const PERMITTED: AccessModel = {
+  identity: LOCAL_AWS,
+  roles: new Map(),
+  lambdaPermissions: [
+    {
+      functionId: 'Fn',
+      action: 'lambda:InvokeFunction',
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: 'arn:aws:execute-api:us-east-1:000000000000:local/authorizers/Authorizer',
+      sourceAccount: undefined,
+    },
+  ],
+};
+
 /** Authorizers whose one function answers `answer`, counting calls, on a clock the test moves. */
-function setup(answer: (token: string) => APIGatewayAuthorizerResult | Error) {
+function setup(
+  answer: (token: string) => APIGatewayAuthorizerResult | Error,
+  access: AccessModel = PERMITTED,
+) {
   let now = 0;
   const calls: string[] = [];
   const authorizers = new TokenAuthorizers(
-    LOCAL_AWS,
+    access,
     () => async (event) => {
       calls.push(event.methodArn);
       const result = answer(event.authorizationToken);
@@ -78,6 +97,15 @@ describe('a TOKEN authorizer', () => {
   ])('maps %s as API Gateway does', async (_what, answer, fault) => {
     const { decide } = setup(answer);
     expect(await decide('Bearer t')).toEqual({ authorized: false, fault });
+  });
+
+  it('answers AUTHORIZER_CONFIGURATION_ERROR when API Gateway may not invoke the function', async () => {
+    const { decide, calls } = setup(() => policy('Allow'), { ...PERMITTED, lambdaPermissions: [] });
+    expect(await decide('Bearer t')).toEqual({
+      authorized: false,
+      fault: { fault: 'AUTHORIZER_CONFIGURATION_ERROR' },
+    });
+    expect(calls).toEqual([]);
   });
 });
 

@@ -6,8 +6,9 @@
  * - the identity header missing, or not matching the validation
  *   expression: 401 (UNAUTHORIZED) without calling the function;
  * - the function throws `Unauthorized`: 401 (UNAUTHORIZED);
- * - it throws anything else, or returns no usable policy: 500
- *   (AUTHORIZER_CONFIGURATION_ERROR);
+ * - the function's resource policy does not let API Gateway invoke it for
+ *   this authorizer (`.../authorizers/<id>`), it throws anything else, or it
+ *   returns no usable policy: 500 (AUTHORIZER_CONFIGURATION_ERROR);
  * - its policy allows `execute-api:Invoke` on the method's ARN: through;
  *   denies it, explicitly or by not allowing it: 403 (ACCESS_DENIED).
  *
@@ -18,9 +19,10 @@
  * Gateway Lambda authorizer"; AWS::ApiGateway::Authorizer.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { type AwsIdentity, executeApiArn } from './aws-identity.ts';
+import { executeApiArn } from './aws-identity.ts';
 import { type Json, ofType, target, targets } from './cfn.ts';
 import { evaluate, readStatements } from './iam.ts';
+import { type AccessModel, resourcePolicyAllows } from './permissions.ts';
 import type { Fault } from './reply.ts';
 import type { Clock } from './throttle.ts';
 
@@ -111,20 +113,21 @@ interface Cached {
 export class TokenAuthorizers {
   private readonly cache = new Map<string, Cached>();
 
-  private readonly identity: AwsIdentity;
+  private readonly access: AccessModel;
   private readonly functionFor: (functionId: string) => TokenAuthorizerFunction;
   private readonly clock: Clock;
 
   /**
-   * @param identity the API's, for the method ARN the function receives
+   * @param access the API's identity (for the method ARN the function
+   * receives) and the Lambda permissions (API Gateway may invoke the function?)
    * @param functionFor the in-process function of an authorizer's Lambda (logical id)
    */
   constructor(
-    identity: AwsIdentity,
+    access: AccessModel,
     functionFor: (functionId: string) => TokenAuthorizerFunction,
     clock: Clock,
   ) {
-    this.identity = identity;
+    this.access = access;
     this.functionFor = functionFor;
     this.clock = clock;
   }
@@ -137,17 +140,18 @@ export class TokenAuthorizers {
     const { token } = request;
     if (token === undefined || token === '') return refused(UNAUTHORIZED);
     if (authorizer.validationExpression?.test(token) === false) return refused(UNAUTHORIZED);
-    const methodArn = executeApiArn(
-      this.identity,
-      request.stage,
-      request.method,
-      request.resourcePath,
-    );
+    const { identity } = this.access;
+    const methodArn = executeApiArn(identity, request.stage, request.method, request.resourcePath);
     const key = `${authorizer.id}\u0000${token}`;
     const now = this.clock();
     let policy = this.cache.get(key);
     if (policy === undefined || policy.expiresAt <= now) {
       this.cache.delete(key);
+      // Observed: "Execution failed due to configuration error: Invalid permissions on Lambda function".
+      const authorizerArn = `arn:${identity.partition}:execute-api:${identity.region}:${identity.accountId}:${identity.apiId}/authorizers/${authorizer.id}`;
+      if (!resourcePolicyAllows(this.access, authorizer.functionId, authorizerArn)) {
+        return refused(CONFIGURATION_ERROR);
+      }
       let result: APIGatewayAuthorizerResult;
       try {
         result = await this.functionFor(authorizer.functionId)({
