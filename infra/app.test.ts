@@ -129,6 +129,11 @@ describe('synthesizeTemplate', () => {
       'AWS::Lambda::Function': 1,
       'AWS::Lambda::Permission': 2,
       'AWS::Logs::LogGroup': 3,
+      // Issue 18: alarms (2 per stage, 2 for the Lambda, 2 per endpoint), their topic, a dashboard.
+      'AWS::CloudWatch::Alarm': 8,
+      'AWS::CloudWatch::Dashboard': 1,
+      'AWS::SNS::Topic': 1,
+      'AWS::SNS::TopicPolicy': 1,
     });
   });
 
@@ -189,6 +194,17 @@ describe('synthesizeTemplate', () => {
         'ApiRestApiUNAUTHORIZED4C8D18A1',
         'ApiRestApiUNSUPPORTEDMEDIATYPE41187EEB',
         'ApiRestApiWAFFILTEREDB5004FDF',
+        'OperationsAlarmTopic909EF7A3',
+        'OperationsAlarmTopicPolicy8B2C617C',
+        'OperationsAlarmsEndpoint1InvocationErrors875C6287',
+        'OperationsAlarmsEndpoint1ModelLatency18882782',
+        'OperationsAlarmsPredictFunctionErrors2C24B34F',
+        'OperationsAlarmsPredictFunctionThrottles4EB87408',
+        'OperationsAlarmsdevP99Latency1F9687C8',
+        'OperationsAlarmsdevServerErrorRate64D670E7',
+        'OperationsAlarmsprodP99Latency8A63F5F7',
+        'OperationsAlarmsprodServerErrorRate30720DF7',
+        'OperationsDashboardE19B83FC',
       ].sort(),
     );
   });

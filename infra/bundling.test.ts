@@ -64,3 +64,37 @@ describe('the predict function asset (real bundling, no Docker)', () => {
     expect(existsSync(join(asset, '.npmrc'))).toBe(false);
   }, 120_000);
 });
+
+describe('the JWT authorizer asset (real bundling)', () => {
+  it('is one small minified file with jose inside and nothing to install', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-bundling-'));
+    const { app, stack } = buildApp({
+      outdir,
+      nag: false,
+      builtinValidation: false,
+      context: { authorizer: 'jwt', jwtIssuer: 'https://issuer.example.com' },
+    });
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stack.stackName).template as {
+      Resources: Record<
+        string,
+        { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }
+      >;
+    };
+    const fn = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.startsWith('JWT'),
+    );
+    const asset = join(
+      assembly.directory,
+      `asset.${fn?.Properties.Code?.S3Key?.replace(/\.zip$/, '')}`,
+    );
+    expect(readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map']);
+    const code = readFileSync(join(asset, 'index.js'), 'utf8');
+    expect(code.includes('JWKSNoMatchingKey')).toBe(true);
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)]
+      .map((match) => match[1] as string)
+      .filter((name) => !builtinModules.includes(name.replace(/^node:/, '')));
+    expect(required).toEqual([]);
+    expect(statSync(join(asset, 'index.js')).size).toBeLessThan(100 * 1024);
+  }, 120_000);
+});

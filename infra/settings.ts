@@ -57,6 +57,27 @@ export const CONTEXT_DEFAULTS = {
   modelMemorySizeMb: '2048',
   /** Serverless concurrent invocations. */
   modelMaxConcurrency: '5',
+  /** Real-time: fewest instances Application Auto Scaling keeps. */
+  modelMinInstances: '1',
+  /** Real-time: most instances Application Auto Scaling adds. */
+  modelMaxInstances: '4',
+  /**
+   * Real-time: the target of SageMakerVariantInvocationsPerInstance
+   * (invocations per instance per minute) that scaling tracks.
+   */
+  modelTargetInvocationsPerInstance: '600',
+  /** none (API keys only) or jwt (a Lambda TOKEN authorizer verifying bearer JWTs as well). */
+  authorizer: 'none',
+  /** With authorizer=jwt: the `iss` tokens must carry (an https URL). Required then. */
+  jwtIssuer: '',
+  /** With authorizer=jwt: the audiences (comma-separated), one of which a token's `aud` names. */
+  jwtAudience: 'image-inference-gateway',
+  /** With authorizer=jwt: the issuer's JWK Set URL; empty: `<jwtIssuer>/.well-known/jwks.json`. */
+  jwtJwksUrl: '',
+  /** With authorizer=jwt: seconds API Gateway caches a token's policy (0 to 3600). */
+  authorizerCacheTtlSeconds: '300',
+  /** An email address the alarm topic sends to (confirmed by its owner); empty: none. */
+  alarmEmail: '',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
@@ -79,6 +100,22 @@ export interface AppSettings {
   readonly modelInputProfile: string;
   /** The model to deploy, or undefined to use the existing endpoint `endpointName`. */
   readonly model: Omit<ModelEndpointProps, 'endpointName'> | undefined;
+  /** The JWT authorizer in front of every method, or undefined for API keys only. */
+  readonly authorizer: JwtAuthorizerSettings | undefined;
+  /** Where alarm notifications are emailed, or undefined for the topic alone. */
+  readonly alarmEmail: string | undefined;
+}
+
+/** Which authorizer the API has (`authorizer`). */
+export const AUTHORIZERS = ['none', 'jwt'] as const;
+
+/** The JWT authorizer's settings (`-c authorizer=jwt`). */
+export interface JwtAuthorizerSettings {
+  readonly issuer: string;
+  readonly audience: readonly string[];
+  /** undefined: `<issuer>/.well-known/jwks.json`. */
+  readonly jwksUrl: string | undefined;
+  readonly cacheTtlSeconds: number;
 }
 
 /** Reads one context value: `-c` gives strings, cdk.json gives JSON values. */
@@ -232,12 +269,59 @@ function model(settings: Settings): AppSettings['model'] {
         ...common,
         instanceType: text(settings, 'modelInstanceType'),
         instanceCount: integer(settings, 'modelInstanceCount'),
+        autoScaling: {
+          minInstances: integer(settings, 'modelMinInstances'),
+          maxInstances: integer(settings, 'modelMaxInstances'),
+          targetInvocationsPerInstance: integer(settings, 'modelTargetInvocationsPerInstance'),
+        },
       }
     : {
         ...common,
         serverlessMemorySizeMb: integer(settings, 'modelMemorySizeMb'),
         serverlessMaxConcurrency: integer(settings, 'modelMaxConcurrency'),
       };
+}
+
+const JWT_KEYS = ['jwtIssuer', 'jwtAudience', 'jwtJwksUrl', 'authorizerCacheTtlSeconds'] as const;
+/** https, or plain http to this machine (the local gateway's development issuer). */
+const ISSUER_URL = /^(https:\/\/[^\s/]+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?)(\/\S*)?$/;
+const URL_RULE = 'an https:// URL (or http://127.0.0.1 or http://localhost for npm start)';
+
+function authorizer(settings: Settings): JwtAuthorizerSettings | undefined {
+  if (settings.oneOf('authorizer', AUTHORIZERS, 'none') === 'none') {
+    for (const key of JWT_KEYS) {
+      const value = settings.source.get(key);
+      if (value !== undefined) settings.fail(key, value, 'left out while authorizer is none');
+    }
+    return undefined;
+  }
+  const issuer = text(settings, 'jwtIssuer');
+  if (!ISSUER_URL.test(issuer)) settings.fail('jwtIssuer', issuer, URL_RULE);
+  const jwksUrl = text(settings, 'jwtJwksUrl');
+  if (jwksUrl !== '' && !ISSUER_URL.test(jwksUrl)) settings.fail('jwtJwksUrl', jwksUrl, URL_RULE);
+  const audience = settings.list('jwtAudience', [CONTEXT_DEFAULTS.jwtAudience]);
+  if (audience.length === 0) settings.fail('jwtAudience', '', 'one audience or more');
+  return {
+    issuer,
+    audience,
+    jwksUrl: jwksUrl || undefined,
+    // API Gateway's range. Source: AWS::ApiGateway::Authorizer, AuthorizerResultTtlInSeconds.
+    cacheTtlSeconds: settings.integer(
+      'authorizerCacheTtlSeconds',
+      Number(CONTEXT_DEFAULTS.authorizerCacheTtlSeconds),
+      0,
+      3600,
+    ),
+  };
+}
+
+/** An email address, or undefined when none is set. */
+function alarmEmail(settings: Settings): string | undefined {
+  const value = text(settings, 'alarmEmail');
+  if (value === '') return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
+    settings.fail('alarmEmail', value, 'an email address');
+  return value;
 }
 
 /**
@@ -260,5 +344,7 @@ export function readSettings(read: ContextReader): AppSettings {
     ),
     modelInputProfile: text(settings, 'modelInputProfile'),
     model: model(settings),
+    authorizer: authorizer(settings),
+    alarmEmail: alarmEmail(settings),
   };
 }

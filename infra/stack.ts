@@ -1,7 +1,8 @@
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ImageInferenceApi } from './constructs/image-inference-api.ts';
-import { ModelEndpoint } from './constructs/model-endpoint.ts';
+import { ModelEndpoint, VARIANT_NAME } from './constructs/model-endpoint.ts';
+import { Operations } from './constructs/operations.ts';
 import type { AppSettings } from './settings.ts';
 
 export interface ImageInferenceStackProps extends StackProps {
@@ -20,11 +21,13 @@ export function pascalCase(name: string): string {
 /**
  * The whole gateway: the model endpoint (existing or deployed here) and the
  * API in front of it. Construct ids are a contract (the local gateway reads
- * this stack's template; renaming one replaces resources): `Model`, `Api`.
+ * this stack's template; renaming one replaces resources): `Model`, `Api`,
+ * `Operations` (alarms, their topic, the dashboard).
  */
 export class ImageInferenceStack extends Stack {
   readonly model: ModelEndpoint;
   readonly api: ImageInferenceApi;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ImageInferenceStackProps) {
     super(scope, id, {
@@ -46,11 +49,23 @@ export class ImageInferenceStack extends Stack {
       architecture: settings.architecture,
       cloudWatchRole: settings.apiGatewayAccountRole === 'create',
       modelInputProfile: settings.modelInputProfile,
+      authorizer: settings.authorizer,
     });
     if (this.model.endpoint !== undefined) {
       // Stages go live only once the endpoint they name exists.
       this.api.restApi.node.addDependency(this.model.endpoint);
     }
+
+    const stages = [...this.api.stages.values()];
+    this.operations = new Operations(this, 'Operations', {
+      stages: new Map(
+        stages.map(({ settings: stage, stage: resource }) => [stage.stageName, resource]),
+      ),
+      predictFunction: this.api.predictFunction,
+      endpointNames: [...new Set(stages.map(({ settings: stage }) => stage.endpointName))],
+      variantName: VARIANT_NAME,
+      alarmEmail: settings.alarmEmail,
+    });
 
     for (const [name, stage] of this.api.stages) {
       const prefix = pascalCase(name);

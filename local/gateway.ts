@@ -16,6 +16,7 @@ import {
   TIMEOUT_CHECK_INTERVAL_MS,
 } from './client-errors.ts';
 import type { ApiModel, LambdaFunction } from './emulation/api-model.ts';
+import { type TokenAuthorizerFunction, TokenAuthorizers } from './emulation/authorizers.ts';
 import { extendedRequestIdOf, requestTimeClf, traceIdOf } from './emulation/event.ts';
 import {
   fallback4xxReply,
@@ -45,6 +46,13 @@ export interface GatewayOptions {
   readonly model: ApiModel;
   /** The in-process handler for each Lambda function of the template. */
   readonly handlerFor: (fn: LambdaFunction) => LambdaHandler;
+  /**
+   * The in-process function of each Lambda authorizer of the template.
+   * Undefined: a method with an authorizer answers AUTHORIZER_CONFIGURATION_ERROR.
+   */
+  readonly authorizerFor?: (fn: LambdaFunction) => TokenAuthorizerFunction;
+  /** JSON documents served for GET outside the stages, by path (the local issuer's JWKS). */
+  readonly documents?: ReadonlyMap<string, string>;
   /** The value every API key of the template has locally. */
   readonly apiKey: string;
   /** Where the passthrough route's AWS integration sends SageMaker Runtime calls. */
@@ -135,6 +143,17 @@ export function createGateway(options: GatewayOptions): Server {
     whileDown: options.sagemakerWhileDown,
   });
   const { identity } = model.access;
+  const authorizers = new TokenAuthorizers(
+    model.access,
+    (functionId) => {
+      const fn = model.functions.get(functionId);
+      if (fn === undefined || options.authorizerFor === undefined) {
+        throw new Error(`No local function for authorizer function ${functionId}`);
+      }
+      return options.authorizerFor(fn);
+    },
+    clock,
+  );
   const serveStatic = staticFiles(options.staticDir);
   const executeApiDomain = `${identity.apiId}.execute-api.${identity.region}.amazonaws.com`;
 
@@ -188,23 +207,35 @@ export function createGateway(options: GatewayOptions): Server {
 
   /**
    * The answer, if one is due before the body is read: a declared length
-   * over API Gateway's limit, no such route, a missing or refused API key,
-   * the throttle. So a client without a key costs no memory however large
+   * over API Gateway's limit, no such route, the method's authorizer
+   * (before the API key, as API Gateway checks them), a missing or refused
+   * API key, the throttle. So a client without a key costs no memory however large
    * its upload: its body is discarded as it arrives, or never sent when it
    * waits for `100 Continue`.
    */
-  function answerBeforeBody(
+  async function answerBeforeBody(
     req: IncomingMessage,
     request: RequestScope,
-  ): { reply: Reply; scope?: RouteScope } | RouteScope {
+  ): Promise<{ reply: Reply; scope?: RouteScope } | RouteScope> {
     if (declaredTooLarge(req, API_GATEWAY_MAX_REQUEST_BYTES))
       return { reply: payloadTooLargeReply() };
     const stage = stages.get(request.mapping.stage);
     const route = findRoute(model.routes, request.mapping.resourcePath, request.method);
     if (stage === undefined || route === undefined)
       return { reply: render(MISSING_TOKEN, request) };
+    let authorizer: Readonly<Record<string, unknown>> | undefined;
+    if (route.authorizer !== undefined) {
+      const decided = await authorizers.authorize(route.authorizer, {
+        stage: stage.name,
+        method: request.method,
+        resourcePath: route.path,
+        token: request.header(route.authorizer.identityHeader),
+      });
+      if (!decided.authorized) return { reply: render(decided.fault, request) };
+      authorizer = decided.context;
+    }
     const admission = usagePlans.admit(route, stage.name, request.header('x-api-key'));
-    const scope = routeScope(request, stage, route, admission);
+    const scope = { ...routeScope(request, stage, route, admission), authorizer };
     return admission.admitted
       ? scope
       : { reply: render({ fault: admission.refusal }, scope), scope };
@@ -216,6 +247,8 @@ export function createGateway(options: GatewayOptions): Server {
     res: ServerResponse,
     scope: RouteScope,
   ): Promise<Reply | 'aborted'> {
+    // A client that left while the authorizer ran: its 'close' has been and gone.
+    if (req.destroyed) return 'aborted';
     if (/^100-continue$/i.test(req.headers.expect ?? '')) res.writeContinue();
     const body = await readBody(req, API_GATEWAY_MAX_REQUEST_BYTES);
     if (body === 'aborted') return body;
@@ -271,6 +304,10 @@ export function createGateway(options: GatewayOptions): Server {
         request.header,
       );
       reply = { ...refused, headers: [...refused.headers, ['Connection', 'close']] };
+    } else if (stage === undefined && method === 'GET' && options.documents?.has(url.pathname)) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(options.documents.get(url.pathname));
+      return;
     } else if (
       stage === undefined &&
       (method === 'GET' || method === 'HEAD') &&
@@ -286,7 +323,7 @@ export function createGateway(options: GatewayOptions): Server {
       );
       return;
     } else {
-      const early = answerBeforeBody(req, request);
+      const early = await answerBeforeBody(req, request);
       const routed = 'reply' in early ? early.scope : early;
       if (routed !== undefined) {
         scope = routed;

@@ -130,6 +130,7 @@ export class LambdaProxyIntegration {
         region: identity.region,
         extendedRequestId: mapping.extendedRequestId,
         traceId: scope.traceId,
+        authorizer: scope.authorizer,
       },
     );
     if (eventBytes(event) > LAMBDA_MAX_EVENT_BYTES) return TOO_LARGE;

@@ -10,11 +10,19 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
+import { loadAuthorizerConfig } from '../functions/authorizer/config.ts';
+import { createAuthorizer } from '../functions/authorizer/handler.ts';
 import type { ClientLimits } from './client-errors.ts';
 import { readApiModel } from './emulation/api-model.ts';
+import type { TokenAuthorizerFunction } from './emulation/authorizers.ts';
 import type { ServiceAnswer } from './emulation/permissions.ts';
 import { createGateway } from './gateway.ts';
 import type { LambdaHandler } from './lambda-proxy.ts';
+import {
+  type DevelopmentIssuer,
+  localAuthorizerContext,
+  startDevelopmentIssuer,
+} from './local-auth.ts';
 import { ModelSupervisor, type ModelSupervisorOptions } from './model-supervisor.ts';
 import { synthesizeInChild } from './synth.ts';
 
@@ -70,6 +78,11 @@ export interface LocalStack {
   readonly server: Server;
   /** The model server process running now: a new one after each restart. */
   readonly model: ChildProcess;
+  /**
+   * With `-c authorizer=jwt` and no jwtIssuer: the development issuer the
+   * gateway serves the JWKS of, and a token it signed.
+   */
+  readonly developmentIssuer?: DevelopmentIssuer;
   stop(): Promise<void>;
 }
 
@@ -138,8 +151,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const modelLog = options.modelLog ?? (() => undefined);
   // The stack first: a context value the app refuses fails here (ConfigError)
   // before a model server is started.
+  const context = localAuthorizerContext(options.context, options.port);
   const model = readApiModel(
-    await synthesizeInChild(options.context, { strictKeys: options.strictContextKeys }),
+    await synthesizeInChild(context.context, { strictKeys: options.strictContextKeys }),
   );
   await ensureFree(options.port, 'port');
   await ensureFree(options.modelPort, 'modelPort');
@@ -167,21 +181,40 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // One runtime per function, as a container's cold start builds it; an
     // invalid environment fails here, at start-up, with the loader's message.
     // The real SDK, pointed at the local SageMaker Runtime, signed with dummy credentials.
+    const authorizerIds = new Set(model.routes.flatMap((r) => r.authorizer?.functionId ?? []));
     const handlers = new Map<string, LambdaHandler>(
-      [...model.functions.values()].map((fn) => {
-        const runtime = {
-          config: loadConfig({ ...fn.environment, ...options.functionEnv }),
-          client: createRuntimeClient({
-            endpoint: modelUrl,
-            region: 'us-east-1',
-            credentials: LOCAL_CREDENTIALS,
-          }),
-        };
-        return [fn.id, createHandler(() => runtime)];
-      }),
+      [...model.functions.values()]
+        .filter((fn) => !authorizerIds.has(fn.id))
+        .map((fn) => {
+          const runtime = {
+            config: loadConfig({ ...fn.environment, ...options.functionEnv }),
+            client: createRuntimeClient({
+              endpoint: modelUrl,
+              region: 'us-east-1',
+              credentials: LOCAL_CREDENTIALS,
+            }),
+          };
+          return [fn.id, createHandler(() => runtime)];
+        }),
     );
+    // The authorizer's code in-process, its environment from the template
+    // (with the development issuer's URL once the gateway listens).
+    const authorizerEnv: Record<string, string> = {};
+    const authorizers = new Map<string, TokenAuthorizerFunction>();
+    const documents = new Map<string, string>();
     const server = createGateway({
       model,
+      authorizerFor: (fn) => {
+        let authorizer = authorizers.get(fn.id);
+        if (authorizer === undefined) {
+          authorizer = createAuthorizer(
+            loadAuthorizerConfig({ ...fn.environment, ...authorizerEnv }),
+          );
+          authorizers.set(fn.id, authorizer);
+        }
+        return authorizer;
+      },
+      documents,
       apiKey: options.apiKey,
       sagemakerUrl: modelUrl,
       // While the supervisor restarts the model server, /invocations gets
@@ -195,8 +228,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     await listenOn(server, options.port, 'port');
     const { port } = server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}`;
+    const developmentIssuer = context.developmentIssuer
+      ? await startDevelopmentIssuer(url, model, authorizerEnv, documents)
+      : undefined;
     return {
-      url: `http://127.0.0.1:${port}`,
+      developmentIssuer,
+      url,
       modelUrl,
       stages: model.stages.map((stage) => stage.name),
       server,

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
 import { type LocalApiKey, localApiKey } from './api-keys.ts';
 import { parseContextArgs } from './context-args.ts';
+import { writeToken } from './local-issuer.ts';
 import {
   type LocalStack,
   ModelServerStartError,
@@ -101,6 +102,10 @@ try {
 }
 if (stopping !== undefined) stop(stopping);
 else {
+  // -c authorizer=jwt: the development token, also in a file for scripts.
+  const tokenFile = join(ROOT, '.cache', 'local-token');
+  const dev = stack.developmentIssuer;
+  if (dev !== undefined) writeToken(tokenFile, dev.token);
   const stage = stack.stages.includes('dev') ? 'dev' : (stack.stages[0] ?? 'dev');
   process.stdout.write(
     [
@@ -112,12 +117,18 @@ else {
       `  page       ${stack.url}/`,
       `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract; restarted if it crashes)`,
       `  API key    ${key.key}   (from ${key.source})`,
+      ...(dev === undefined
+        ? []
+        : [
+            `  JWT        Authorization: Bearer ${dev.token}`,
+            `             (in ${tokenFile}; issuer ${dev.issuer.issuer}, JWKS ${stack.url}/.well-known/jwks.json, audience ${dev.audience})`,
+          ]),
       ...(localFaults
         ? ['  faults     LOCAL_FAULTS=on: fault-* form fields (and X-Client-Id) provoke failures']
         : []),
       '',
       'Try it:',
-      `  curl -s -H 'x-api-key: ${key.key}' -F image=@fixtures/images/photo-2mp.jpg ${stack.url}/${stage}/predict`,
+      `  curl -s -H 'x-api-key: ${key.key}'${dev === undefined ? '' : ` -H "Authorization: Bearer $(cat .cache/local-token)"`} -F image=@fixtures/images/photo-2mp.jpg ${stack.url}/${stage}/predict`,
       '',
       'Ctrl-C stops both servers.',
       '',

@@ -23,6 +23,7 @@ import {
   predictUrl,
   smallerSize,
 } from './plan.js';
+import { authorizationHeader, setUpTokenField } from './token.js';
 
 /**
  * @typedef {object} Item one chosen image
@@ -432,6 +433,8 @@ async function upload() {
   xhr.open('POST', url);
   const key = keyInput.value.trim();
   if (key !== '') xhr.setRequestHeader('x-api-key', key);
+  const authorization = authorizationHeader();
+  if (authorization !== undefined) xhr.setRequestHeader('Authorization', authorization);
   xhr.responseType = 'text';
   xhr.upload.addEventListener('progress', (event) => {
     if (!event.lengthComputable) return;
@@ -534,6 +537,7 @@ function onFailure(xhr, sent, stage) {
 // ---- wiring
 
 loadSettings();
+setUpTokenField();
 fileHelp.textContent = `Up to ${MAX_FILES} images: JPEG, PNG, WebP, GIF, AVIF or TIFF. Large photos are downscaled here before upload, so they fit through API Gateway.`;
 
 toggleKey.addEventListener('click', () => {

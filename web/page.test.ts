@@ -478,7 +478,7 @@ function browserTests() {
     await expect.poll(() => page.locator('.card').count()).toBe(1);
     await page.getByLabel('API base URL').focus();
     const order: string[] = [];
-    for (let i = 0; i < 7; i += 1) {
+    for (let i = 0; i < 8; i += 1) {
       if (i > 0) await page.keyboard.press('Tab');
       order.push(
         await page.evaluate(() => {
@@ -492,6 +492,8 @@ function browserTests() {
       'stage',
       'api-key',
       'toggle-key',
+      // Issue 18: the bearer token field (web/token.js).
+      'token',
       'file-input',
       'Remove small.jpg',
       'upload',

@@ -13,6 +13,7 @@ import {
   timeoutDetail,
   UNREACHABLE_ERROR_CODES,
 } from '#shared/invoke-failures.ts';
+import { traceClient } from './observability.ts';
 import type { Payload } from './payload.ts';
 
 /** The part of SageMakerRuntimeClient the gateway uses (a seam for the benchmark). */
@@ -44,12 +45,13 @@ interface RuntimeClientOptions {
  * stack and tests pass the local endpoint, a region and dummy credentials.
  */
 export function createRuntimeClient(options: RuntimeClientOptions = {}): SageMakerRuntimeClient {
-  return new SageMakerRuntimeClient({
+  const client = new SageMakerRuntimeClient({
     maxAttempts: 1,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
   });
+  return traceClient(client);
 }
 
 /** When the invocation phase must be over, and the signal that enforces it. */

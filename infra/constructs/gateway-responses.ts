@@ -108,9 +108,10 @@ const SPECS = {
     code: 'REQUEST_TOO_LARGE',
     detail: `The request is larger than API Gateway accepts (${API_GATEWAY_MAX_REQUEST_BYTES} bytes) or than a Lambda event can carry (${LAMBDA_MAX_EVENT_BYTES} bytes, about 4.4 MB of file once base64-encoded).`,
   },
-  // The types below cannot fire on this API as built (no authorizer, no IAM
-  // auth, no web ACL, no strict passthrough); each has its entry so that
-  // adding one of those keeps its status and the problem+json shape.
+  // ACCESS_DENIED, UNAUTHORIZED and the AUTHORIZER_* types fire with the JWT
+  // authorizer (-c authorizer=jwt). The others cannot fire on this API as
+  // built (no IAM auth, no web ACL, no strict passthrough); each has its
+  // entry so that adding one of those keeps its status and the problem+json shape.
   ACCESS_DENIED: {
     code: 'ACCESS_DENIED',
     detail: "The API's authorizer or resource policy denied this request.",

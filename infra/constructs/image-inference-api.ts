@@ -3,13 +3,14 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
-import { type ImageInferenceApiProps, resolveApiProps } from './api-props.ts';
+import { type ImageInferenceApiProps as ApiProps, resolveApiProps } from './api-props.ts';
 import { addGatewayResponses } from './gateway-responses.ts';
 import {
   createInvocationsRole,
   endpointArns,
   invokeEndpointStatement,
 } from './invoke-permissions.ts';
+import { createJwtAuthorizer, type JwtAuthorizerProps } from './jwt-authorizer.ts';
 import { allowEveryStageToInvoke } from './lambda-permissions.ts';
 import { createPredictFunction } from './predict-function.ts';
 import { addRoutes } from './routes.ts';
@@ -22,13 +23,22 @@ import {
 } from './stages.ts';
 
 export type {
-  ImageInferenceApiProps,
   ImageInferenceApiStage,
   ResolvedStage,
 } from './api-props.ts';
 export { DEFAULT_STAGE_NAMES, STAGE_DEFAULTS } from './api-props.ts';
+export type { JwtAuthorizerProps } from './jwt-authorizer.ts';
 export { ROUTES } from './routes.ts';
 export type { ImageInferenceStageResources } from './stages.ts';
+
+/** ImageInferenceApi's props (api-props.ts), and the authorizer. */
+export interface ImageInferenceApiProps extends ApiProps {
+  /**
+   * A JWT authorizer on both POST methods, besides their API keys.
+   * @default - API keys only
+   */
+  readonly authorizer?: JwtAuthorizerProps;
+}
 
 /**
  * The public image API: a Regional REST API with `POST /{stage}/predict`
@@ -41,7 +51,8 @@ export type { ImageInferenceStageResources } from './stages.ts';
  * `PredictFunctionLogs`, `InvocationsRole`, `Stages/<name>/...` (with
  * `ApiPermission.POST.predict` on every stage but the first, whose
  * permission CDK's integration adds), `RestApi` (with `CloudWatchRole` and
- * `Account` unless `cloudWatchRole` is false).
+ * `Account` unless `cloudWatchRole` is false), and with `authorizer`
+ * `AuthorizerFunction`, `AuthorizerFunctionLogs`, `JwtAuthorizer`.
  */
 export class ImageInferenceApi extends Construct {
   readonly restApi: apigw.RestApi;
@@ -54,6 +65,8 @@ export class ImageInferenceApi extends Construct {
   readonly endpointArns: readonly string[];
   /** `Retry-After` on 503s: the Lambda's setting, so both routes say the same. */
   readonly retryAfterSeconds: number;
+  /** The JWT authorizer, when `authorizer` is set. */
+  readonly authorizer?: apigw.TokenAuthorizer;
 
   constructor(scope: Construct, id: string, props: ImageInferenceApiProps) {
     super(scope, id);
@@ -87,7 +100,11 @@ export class ImageInferenceApi extends Construct {
     // RestApi's own output names the first stage only; the stack outputs every stage's URL.
     this.restApi.node.tryRemoveChild('Endpoint');
 
+    if (props.authorizer !== undefined) {
+      this.authorizer = createJwtAuthorizer(this, props.authorizer, resolved);
+    }
     const methods = addRoutes(this.restApi, {
+      authorizer: this.authorizer,
       predictFunction: this.predictFunction,
       invocationsRole: this.invocationsRole,
       corsOrigins: resolved.corsOrigins,

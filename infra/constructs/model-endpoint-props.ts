@@ -25,7 +25,18 @@ export const MODEL_ENDPOINT_DEFAULTS = {
   serverlessMemorySizeMb: 2048,
   serverlessMaxConcurrency: 5,
   imageAssetFile: 'Dockerfile',
+  autoScaling: { minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 600 },
 } as const;
+
+/** Application Auto Scaling of a real-time variant (target tracking). */
+export interface ModelAutoScaling {
+  /** Fewest instances (1 or more: a real-time variant cannot scale to zero this way). */
+  readonly minInstances: number;
+  /** Most instances. */
+  readonly maxInstances: number;
+  /** SageMakerVariantInvocationsPerInstance to hold: invocations per instance per minute. */
+  readonly targetInvocationsPerInstance: number;
+}
 
 /**
  * Serverless memory sizes SageMaker accepts. Source: SageMaker API
@@ -81,6 +92,12 @@ export interface ModelEndpointProps {
    */
   readonly instanceCount?: number;
   /**
+   * Real-time: scale the variant between min and max instances, tracking
+   * invocations per instance per minute.
+   * @default { minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 600 }
+   */
+  readonly autoScaling?: ModelAutoScaling;
+  /**
    * Serverless: memory per concurrent invocation, 1024 to 6144 in steps of 1024.
    * @default 2048
    */
@@ -118,8 +135,9 @@ const DEPLOY_ONLY = [
   'serverlessMaxConcurrency',
   'networkIsolation',
   'containerEnvironment',
+  'autoScaling',
 ] as const;
-const REALTIME_ONLY = ['instanceType', 'instanceCount'] as const;
+const REALTIME_ONLY = ['instanceType', 'instanceCount', 'autoScaling'] as const;
 const SERVERLESS_ONLY = ['serverlessMemorySizeMb', 'serverlessMaxConcurrency'] as const;
 
 /**
@@ -172,7 +190,7 @@ export function checkDeploymentProps(
     if (props[key] !== undefined) {
       fail(
         scope,
-        `${key} does not apply to a ${mode} endpoint, but received ${key}=${show(props[key])}`,
+        `${key} does not apply to a ${mode} endpoint, but received ${key}=${show(typeof props[key] === 'object' ? JSON.stringify(props[key]) : props[key])}`,
       );
     }
   }
@@ -226,6 +244,7 @@ export function checkDeploymentProps(
   if (props.instanceCount !== undefined) {
     checkInteger(scope, 'instanceCount', props.instanceCount, 1, 100);
   }
+  if (props.autoScaling !== undefined) checkAutoScaling(scope, props);
   const memory = props.serverlessMemorySizeMb;
   if (
     memory !== undefined &&
@@ -250,6 +269,27 @@ export function checkDeploymentProps(
     fail(
       scope,
       'networkIsolation must be false or unset for a serverless endpoint (SageMaker Serverless Inference does not support it), but received true',
+    );
+  }
+}
+
+/** min <= initial count <= max, each a sensible whole number. */
+function checkAutoScaling(scope: IConstruct, props: ModelEndpointProps): void {
+  const scaling = props.autoScaling as ModelAutoScaling;
+  checkInteger(scope, 'autoScaling.minInstances', scaling.minInstances, 1, 100);
+  checkInteger(scope, 'autoScaling.maxInstances', scaling.maxInstances, scaling.minInstances, 100);
+  checkInteger(
+    scope,
+    'autoScaling.targetInvocationsPerInstance',
+    scaling.targetInvocationsPerInstance,
+    1,
+    1_000_000,
+  );
+  const count = props.instanceCount ?? MODEL_ENDPOINT_DEFAULTS.instanceCount;
+  if (count < scaling.minInstances || count > scaling.maxInstances) {
+    fail(
+      scope,
+      `instanceCount must be from autoScaling.minInstances to autoScaling.maxInstances (${scaling.minInstances} to ${scaling.maxInstances}), but received ${show(count)}`,
     );
   }
 }

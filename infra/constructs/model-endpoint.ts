@@ -1,4 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
+import type * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -13,6 +14,7 @@ import {
   parseS3Url,
 } from './model-endpoint-props.ts';
 import { modelImage } from './model-image.ts';
+import { addVariantAutoScaling } from './model-scaling.ts';
 
 export type { ModelEndpointMode, ModelEndpointProps } from './model-endpoint-props.ts';
 export {
@@ -42,6 +44,8 @@ export class ModelEndpoint extends Construct {
   readonly model?: sagemaker.CfnModel;
   readonly endpointConfig?: sagemaker.CfnEndpointConfig;
   readonly endpoint?: sagemaker.CfnEndpoint;
+  /** Real-time: the variant's Application Auto Scaling target. */
+  readonly scalableTarget?: appscaling.ScalableTarget;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -135,6 +139,14 @@ export class ModelEndpoint extends Construct {
       endpointName: props.endpointName,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,
     });
+    if (mode === 'realtime') {
+      this.scalableTarget = addVariantAutoScaling(
+        this,
+        this.endpoint,
+        VARIANT_NAME,
+        props.autoScaling ?? MODEL_ENDPOINT_DEFAULTS.autoScaling,
+      );
+    }
   }
 
   /** The wildcards left in the execution role, each one AWS's own constraint. */

@@ -62,6 +62,8 @@ export function createPredictFunction(
     memorySize: options.memorySizeMb,
     timeout: options.timeout,
     environment: predictEnvironment(options),
+    // X-Ray: the Powertools Tracer in the handler adds the SageMaker call.
+    tracing: lambda.Tracing.ACTIVE,
     logGroup: new logs.LogGroup(scope, 'PredictFunctionLogs', {
       retention: options.logRetention,
     }),
@@ -94,5 +96,20 @@ export function createPredictFunction(
     reason:
       'nodejs22.x is the runtime this project targets and tests against (a supported Node.js runtime: AWS Lambda developer guide, "Lambda runtimes"); moving to a newer Node line is a deliberate upgrade, not a default.',
   });
+  acknowledgeTracing(fn);
   return fn;
+}
+
+/**
+ * Active tracing gives the role xray:PutTraceSegments and
+ * xray:PutTelemetryRecords on `*`: X-Ray supports no resource-level
+ * permissions for them (Service Authorization Reference, "Actions,
+ * resources, and condition keys for AWS X-Ray").
+ */
+export function acknowledgeTracing(fn: lambda.IFunction): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level permissions, so their resource is *.',
+  });
 }

@@ -75,6 +75,8 @@ export function stageOptions(stage: ResolvedStage, accessLogs: logs.LogGroup): a
     throttlingBurstLimit: stage.throttleBurstLimit,
     accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
     accessLogFormat: apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+    // X-Ray: each request's trace starts at the stage and continues into the Lambda.
+    tracingEnabled: true,
   };
 }
 

@@ -6,6 +6,7 @@
  * and what the template lets API Gateway call (permissions.ts). Nothing here is configured twice: change the construct, and the local
  * gateway changes with it.
  */
+import { methodAuthorizer, readAuthorizers, type TokenAuthorizer } from './authorizers.ts';
 import { LOCAL_AWS, pseudoParameter } from './aws-identity.ts';
 import { type Json, ofType, resolveString, strings, target, targets } from './cfn.ts';
 import { type AccessModel, readAccess } from './permissions.ts';
@@ -68,6 +69,8 @@ export interface Route {
   /** Request headers the validator requires (lower case). */
   readonly requiredHeaders: readonly string[];
   readonly integration: Integration;
+  /** The method's Lambda authorizer (`AuthorizationType: CUSTOM`); undefined: none. */
+  readonly authorizer?: TokenAuthorizer;
 }
 
 export interface Throttle {
@@ -161,6 +164,7 @@ export function readApiModel(template: Json): ApiModel {
     return `${pathOf(target(resource.ParentId))}/${String(resource.PathPart)}`;
   };
   const validators = new Map(ofType(template, 'AWS::ApiGateway::RequestValidator'));
+  const authorizers = readAuthorizers(template);
 
   const routes: Route[] = ofType(template, 'AWS::ApiGateway::Method').map(([, method]) => {
     const integration = (method.Integration ?? {}) as Json;
@@ -220,6 +224,7 @@ export function readApiModel(template: Json): ApiModel {
       apiKeyRequired: method.ApiKeyRequired === true,
       requiredHeaders,
       integration: model,
+      authorizer: methodAuthorizer(method, authorizers),
     };
   });
 

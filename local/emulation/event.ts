@@ -39,6 +39,11 @@ export interface EventContext {
    * @default derived from requestTimeEpoch and requestId
    */
   readonly traceId?: string;
+  /**
+   * `requestContext.authorizer`: a Lambda authorizer's `principalId` and `context`.
+   * @default null (no authorizer)
+   */
+  readonly authorizer?: Readonly<Record<string, unknown>>;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -186,7 +191,7 @@ export function buildProxyEvent(
       domainName,
       domainPrefix: domainName.split('.')[0] ?? domainName,
       extendedRequestId: context.extendedRequestId ?? extendedRequestIdOf(stableBytes),
-      authorizer: null,
+      authorizer: context.authorizer === undefined ? null : { ...context.authorizer },
       protocol: 'HTTP/1.1',
       httpMethod: request.method,
       identity: {

@@ -74,6 +74,22 @@ export const GATEWAY_RESPONSE_DEFAULTS = {
     message: 'Internal server error',
     errorType: 'InternalServerErrorException',
   },
+  // A Lambda authorizer's answers (authorizers.ts).
+  UNAUTHORIZED: {
+    status: STATUS.UNAUTHORIZED,
+    message: 'Unauthorized',
+    errorType: 'UnauthorizedException',
+  },
+  ACCESS_DENIED: {
+    status: STATUS.ACCESS_DENIED,
+    message: 'User is not authorized to access this resource',
+    errorType: 'AccessDeniedException',
+  },
+  AUTHORIZER_CONFIGURATION_ERROR: {
+    status: STATUS.AUTHORIZER_CONFIGURATION_ERROR,
+    message: 'Internal server error',
+    errorType: 'AuthorizerConfigurationException',
+  },
   DEFAULT_5XX: {
     status: 502,
     message: 'Internal server error',

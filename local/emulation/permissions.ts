@@ -54,7 +54,8 @@ export interface AccessModel {
 /**
  * How a template reference reads as text: pseudo parameters and the RestApi
  * as `identity` says, a stage by its name, a function or role ARN from its
- * logical id, anything else as a marker no ARN can match.
+ * logical id, an authorizer by its logical id (its local id), anything else
+ * as a marker no ARN can match.
  */
 function referenceResolver(template: Json, identity: AwsIdentity): (ref: Reference) => string {
   const stageNames = new Map(
@@ -70,6 +71,7 @@ function referenceResolver(template: Json, identity: AwsIdentity): (ref: Referen
       return attribute === 'Arn' ? lambdaFunctionArn(identity, id) : id;
     }
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') return roleArn(identity, id);
+    if (type === 'AWS::ApiGateway::Authorizer' && attribute === undefined) return id;
     return `\u0000${id}`;
   };
 }

@@ -33,6 +33,9 @@ export type GatewayResponseType =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'REQUEST_TOO_LARGE'
   | 'API_CONFIGURATION_ERROR'
+  | 'UNAUTHORIZED'
+  | 'ACCESS_DENIED'
+  | 'AUTHORIZER_CONFIGURATION_ERROR'
   | 'DEFAULT_5XX';
 
 /** An error API Gateway makes itself; `message` overrides its default message. */

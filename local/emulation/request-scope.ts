@@ -31,6 +31,8 @@ export interface RouteScope extends RequestScope {
   readonly route: Route;
   /** The key presented when the method requires one and it was admitted; null otherwise. */
   readonly apiKey: string | null;
+  /** What the method's Lambda authorizer returned (principalId, context); undefined without one. */
+  readonly authorizer?: Readonly<Record<string, unknown>>;
 }
 
 /** The scope once `route` on `stage` is matched and the usage plans have decided. */
