@@ -51,8 +51,19 @@ export const BINARY_MEDIA_TYPES = [
   'application/x-npy',
 ] as const;
 
-/** Formats accepted after sniffing the bytes (sharp names). */
-export const ALLOWED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
+/**
+ * Formats accepted after sniffing the bytes: sharp's names, and `heic` for
+ * HEIC/HEIF (HEVC-coded; sharp names the container `heif`).
+ */
+export const ALLOWED_IMAGE_FORMATS = [
+  'jpeg',
+  'png',
+  'webp',
+  'gif',
+  'avif',
+  'tiff',
+  'heic',
+] as const;
 export type AllowedImageFormat = (typeof ALLOWED_IMAGE_FORMATS)[number];
 
 /** One class and its probability, 0..1. */

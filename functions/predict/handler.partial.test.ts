@@ -35,10 +35,10 @@ const mixed = () =>
     imagePart('alpha.png', 'e.png'),
   ]);
 
-/** The model fails the invocation of d.jpg (the third image that reaches it). */
+/** The model fails the second invocation: d.jpg, when they are made one at a time. */
 function modelFailsThird(): void {
   stub.behaviour = (_request, index) =>
-    index === 2
+    index === 1
       ? sagemakerError('ModelError', 424, { OriginalStatusCode: 500, OriginalMessage: 'boom' })
       : predictionsReply([{ label: 'cat', score: 0.9 }], 'Blue');
 }
@@ -46,7 +46,11 @@ function modelFailsThird(): void {
 describe('partial mode', () => {
   it('answers 200 with each image its predictions or its problem, in upload order', async () => {
     modelFailsThird();
-    const { result, body } = await call(withQuery(mixed(), 'true'), { MAX_FILES: '5' });
+    // One invocation at a time: the second to arrive is d.jpg.
+    const { result, body } = await call(withQuery(mixed(), 'true'), {
+      MAX_FILES: '5',
+      INVOKE_CONCURRENCY: '1',
+    });
     expect(result.statusCode).toBe(200);
     expect(result.headers?.['Content-Type']).toBe('application/json');
     const results = body.results as Array<Record<string, unknown>>;
@@ -69,7 +73,7 @@ describe('partial mode', () => {
         'UNSUPPORTED_IMAGE_FORMAT',
         415,
         'Image format not allowed',
-        'image[1] (b.pdf) is PDF; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+        'image[1] (b.pdf) is PDF; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC/HEIF.',
         'image[1]',
       ),
     });
@@ -152,7 +156,8 @@ describe('partial mode', () => {
         {
           status: 415,
           code: 'UNSUPPORTED_IMAGE_FORMAT',
-          detail: 'image[1] (b.pdf) is PDF; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+          detail:
+            'image[1] (b.pdf) is PDF; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC/HEIF.',
           part: 'image[1]',
         },
         { MAX_FILES: '5' },
