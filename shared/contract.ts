@@ -22,8 +22,10 @@ export const ENDPOINT_NAME_STAGE_VARIABLE = 'endpointName';
 
 /**
  * The query parameter of `/predict` that asks for per-image results: with
- * `?partial=true` a valid request answers 200 and an image at fault gets
- * its problem in its own result; any other value or none: all or nothing.
+ * `?partial=true` a valid request answers 200 and an image at fault (refused,
+ * or failed by the model) gets its problem in its own result; the endpoint
+ * failing, busy or late still fails the request. Any other value or none:
+ * all or nothing.
  */
 export const PARTIAL_QUERY_PARAMETER = 'partial';
 

@@ -151,7 +151,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}) {
       query: z.object({
         [PARTIAL_QUERY_PARAMETER]: z.enum(['true', 'false']).optional().meta({
           description:
-            'true: answer 200 whenever the request itself is valid; an image at fault gets `error` (its problem) in its result instead of failing the request.',
+            'true: answer 200 whenever the request itself is valid; an image at fault (refused, undecodable, over a limit, or failed by the model: MODEL_ERROR, BAD_MODEL_OUTPUT) gets `error`, its problem, in its result instead of failing the request. The endpoint failing, busy or late still fails the request. Any other value, or none: all or nothing.',
         }),
       }),
       headers: requestHeaders(),

@@ -142,6 +142,20 @@ describe('partial mode', () => {
     expect(stub.received).toHaveLength(2);
   });
 
+  it('fails the request when the endpoint fails, not one image: 503 with Retry-After', async () => {
+    stub.behaviour = (_request, index) =>
+      index === 1
+        ? sagemakerError('ServiceUnavailable', 503)
+        : predictionsReply([{ label: 'cat', score: 0.9 }]);
+    const event = uploadEvent([imagePart('small.jpg'), imagePart('alpha.png')]);
+    const { result } = await expectProblem(
+      withQuery(event, 'true'),
+      { status: 503, code: 'ENDPOINT_UNAVAILABLE', part: 'image[1]' },
+      { INVOKE_CONCURRENCY: '1', INVOKE_MAX_ATTEMPTS: '1' },
+    );
+    expect(result.headers?.['Retry-After']).toBe('2');
+  });
+
   it('still refuses an invalid request as a whole: no image part is 400', async () => {
     const event = withQuery(uploadEvent([{ name: 'note', value: 'hello' }]), 'true');
     await expectProblem(event, { status: 400, code: 'NO_IMAGE', detail: undefined });

@@ -51,7 +51,21 @@ async function forPart<T>(upload: UploadedImage, step: () => Promise<T>): Promis
 }
 
 /**
- * Runs `step`; in partial mode (`failures` given) a GatewayError is
+ * Partial mode keeps an error as one image's result when that image is at
+ * fault: a refusal of the image itself (4xx), or the model failing on it or
+ * answering something unusable about it. The endpoint failing, being busy
+ * or late (and anything unexpected) still fails the request: retrying the
+ * whole request is the remedy, with Retry-After when there is one.
+ */
+function isImageFault(error: unknown): error is GatewayError {
+  return (
+    isGatewayError(error) &&
+    (error.status < 500 || error.code === 'MODEL_ERROR' || error.code === 'BAD_MODEL_OUTPUT')
+  );
+}
+
+/**
+ * Runs `step`; in partial mode (`failures` given) an image fault is
  * recorded at `index` and undefined returned instead of throwing.
  */
 async function orFailure<T>(
@@ -63,7 +77,7 @@ async function orFailure<T>(
   try {
     return await step();
   } catch (error) {
-    if (!isGatewayError(error)) throw error;
+    if (!isImageFault(error)) throw error;
     failures[index] = error;
     return undefined;
   }
@@ -80,7 +94,7 @@ function logImageFailure(error: GatewayError): void {
  * Checks every upload's format and header before any is decoded, and the
  * request's pixels together against MAX_REQUEST_PIXELS: a request over a
  * limit costs no decoding at all. With `failures` (partial mode) an image's
- * own error is recorded at its index instead of thrown, and its pixels do
+ * own fault is recorded at its index instead of thrown, and its pixels do
  * not count.
  */
 async function inspectAll(
@@ -103,7 +117,7 @@ async function inspectAll(
       pixels += checked.pixels;
       inspected.push(checked);
     } catch (error) {
-      if (failures === undefined || !isGatewayError(error)) throw error;
+      if (failures === undefined || !isImageFault(error)) throw error;
       failures[index] = error;
       inspected.push(undefined);
     }
@@ -225,7 +239,7 @@ export function createHandler(setup: () => Runtime): PredictHandler {
           return failures === undefined
             ? outcome
             : outcome.catch((error: unknown) => {
-                if (!isGatewayError(error)) throw error;
+                if (!isImageFault(error)) throw error;
                 failures[index] = error;
                 return { upload: image, error };
               });
