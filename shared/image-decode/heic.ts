@@ -1,3 +1,4 @@
+/// <reference path="./heic-decode.d.ts" />
 /**
  * HEIC/HEIF (the iPhone's default): sharp's prebuilt libvips reads the
  * container's header but has no HEVC decoder, so the pixels come from
