@@ -30,13 +30,13 @@ describe('HEIC under the decoding policy', () => {
   it('has its own pixel limit (decoded whole, unstoppable), checked from the header', () => {
     const heic = (width: number, height: number) =>
       pixelLimitBreach({ format: 'heic', interlaced: false, width, height }, DEFAULT_PIXEL_LIMITS);
-    expect(MAX_HEIC_PIXELS).toBe(25_000_000);
-    expect(heic(5712, 4284)).toBeUndefined(); // a 24 MP iPhone photo
-    expect(heic(5000, 5001)).toEqual({
-      width: 5000,
-      height: 5001,
-      pixels: 25_005_000,
-      limit: 25_000_000,
+    expect(MAX_HEIC_PIXELS).toBe(12_600_000);
+    expect(heic(4032, 3024)).toBeUndefined(); // a 12 MP iPhone photo
+    expect(heic(5712, 4284)).toEqual({
+      width: 5712,
+      height: 4284,
+      pixels: 24_470_208,
+      limit: 12_600_000,
       measure: 'pixels',
       scope: 'HEIC',
       key: 'maxHeicPixels',

@@ -39,11 +39,12 @@ export const DEFAULT_PIXEL_LIMITS = {
 
 /**
  * Pixels per HEIC image: decoded whole, as RGBA, by WebAssembly that cannot
- * be stopped once started (./heic.ts). Above a 24 MP iPhone photo; a
- * 25 MP HEIC decodes in about 1.5 s here (`npm run bench:heic`). Not yet a
- * setting of its own (MAX_HEIC_PIXELS would join PixelLimits).
+ * be stopped once started (./heic.ts). A 12 MP iPhone photo (4032x3024)
+ * costs about 1.5 CPU-s and 200 MB there, the defaults' budget; a 24 MP one
+ * about 2.8 CPU-s and 390 MB, over it (`npm run bench:heic`). Not a setting
+ * yet: MAX_HEIC_PIXELS would join PixelLimits and the Lambda's environment.
  */
-export const MAX_HEIC_PIXELS = 25_000_000;
+export const MAX_HEIC_PIXELS = 12_600_000;
 
 /** The limit an image is over, and what it is. */
 export interface PixelLimitBreach {
