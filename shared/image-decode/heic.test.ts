@@ -15,6 +15,12 @@ describe('HEIC under the decoding policy', () => {
     expect([rgb.width, rgb.height, rgb.data.length]).toEqual([451, 300, 451 * 300 * 3]);
   });
 
+  it('decodes with trailing bytes after the file (every pixel is there)', async () => {
+    const bytes = Buffer.concat([loadImage('chelsea.heic'), Buffer.alloc(512, 0x5a)]);
+    const rgb = await decodeImage(await readImageHeader(bytes, 'heic'), { background: '#ffffff' });
+    expect([rgb.width, rgb.height]).toEqual([451, 300]);
+  });
+
   it('refuses missing pixel data and a passed deadline', async () => {
     const truncated = await readImageHeader(loadImage('truncated.heic'), 'heic');
     await expect(decodeImage(truncated, { background: '#ffffff' })).rejects.toMatchObject({
