@@ -67,7 +67,12 @@ export const ImageProblemSchema = z
   .meta({ id: 'ImageProblem', description: 'Why this one image has no result.' });
 
 export const PredictionSchema = z
-  .strictObject({ label: z.string(), score: z.number().min(0).max(1) })
+  .strictObject({
+    label: z.string(),
+    score: z.number().meta({
+      description: 'As the model gave it: a probability, 0..1, for a softmax classifier.',
+    }),
+  })
   .meta({ id: 'Prediction' });
 
 const resultBase = {

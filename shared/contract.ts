@@ -68,7 +68,7 @@ export const ALLOWED_IMAGE_FORMATS = [
 ] as const;
 export type AllowedImageFormat = (typeof ALLOWED_IMAGE_FORMATS)[number];
 
-/** One class and its probability, 0..1. */
+/** One class and its score (a probability, 0..1, for a softmax classifier). */
 export type Prediction = z.infer<typeof PredictionSchema>;
 
 /** What the model said about one image (field, filename, the image as received, what was sent). */
