@@ -60,7 +60,9 @@ describe('the predict function asset (real bundling, no Docker)', () => {
         .filter((name) => !builtinModules.includes(name.replace(/^node:/, ''))),
     );
     expect([...required].sort()).toEqual(['@aws-sdk/signature-v4-crt', 'sharp']);
-    expect(statSync(join(asset, 'index.js')).size).toBeLessThan(2 * 1024 * 1024);
+    // 3 MiB since issue 17: the HEIC decoder (heic-decode: libheif as WebAssembly,
+    // 1.9 MB of base64) is bundled, and evaluated only when the first HEIC arrives.
+    expect(statSync(join(asset, 'index.js')).size).toBeLessThan(3 * 1024 * 1024);
     expect(existsSync(join(asset, '.npmrc'))).toBe(false);
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   API_GATEWAY_MAX_REQUEST_BYTES,
 } from '#shared/aws-facts.ts';
+import { apiDocs } from './api-docs.ts';
 import { AwsIntegration } from './aws-integration.ts';
 import {
   type ClientLimits,
@@ -155,6 +156,7 @@ export function createGateway(options: GatewayOptions): Server {
     clock,
   );
   const serveStatic = staticFiles(options.staticDir);
+  const serveDocs = apiDocs(model.stages.map((stage) => stage.name));
   const executeApiDomain = `${identity.apiId}.execute-api.${identity.region}.amazonaws.com`;
 
   /** The one place a fault becomes a response: the stack's gateway response for it. */
@@ -311,7 +313,7 @@ export function createGateway(options: GatewayOptions): Server {
     } else if (
       stage === undefined &&
       (method === 'GET' || method === 'HEAD') &&
-      serveStatic?.(url.pathname, res) === true
+      (serveDocs(req, url.pathname, res) || serveStatic?.(url.pathname, res) === true)
     ) {
       options.accessLog?.(
         JSON.stringify({

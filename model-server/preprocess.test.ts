@@ -292,7 +292,7 @@ describe('prepareImage', () => {
           Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>'),
         ),
       problem: 'unsupported',
-      message: 'The body is svg; send jpeg, png, webp, gif, avif, tiff.',
+      message: 'The body is svg; send jpeg, png, webp, gif, avif, tiff, heic.',
     },
     {
       what: 'an image with too many pixels',

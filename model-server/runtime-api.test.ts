@@ -139,7 +139,7 @@ describe('InvokeEndpoint through the SDK', () => {
       status: 415,
       original: JSON.stringify({
         message:
-          'Content-Type "text/plain" is not supported; send one of image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff, application/x-image, multipart/form-data, application/json, application/x-npy (images in the field "image").',
+          'Content-Type "text/plain" is not supported; send one of image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff, image/heic, application/x-image, multipart/form-data, application/json, application/x-npy (images in the field "image").',
       }),
     },
     {

@@ -129,7 +129,7 @@ describe('a loaded server (local mode)', () => {
       body: 'a,b',
       status: 415,
       message:
-        'Content-Type "text/csv" is not supported; send one of image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff, application/x-image, multipart/form-data, application/json, application/x-npy (images in the field "image").',
+        'Content-Type "text/csv" is not supported; send one of image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff, image/heic, application/x-image, multipart/form-data, application/json, application/x-npy (images in the field "image").',
     },
     {
       what: 'an empty image body',

@@ -4,9 +4,10 @@
  * generator where noise is wanted, fixed boundaries where clients pick random ones).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32, deflateSync } from 'node:zlib';
@@ -17,6 +18,7 @@ import {
   eventFor,
   FIXTURES_DIR,
   type ImageName,
+  loadPhoto,
 } from '../fixtures/index.ts';
 
 type Rgb = readonly [number, number, number];
@@ -153,7 +155,44 @@ function heicHeader(): Buffer {
   return Buffer.concat([ftyp, meta]);
 }
 
-async function images(): Promise<Record<ImageName, Buffer>> {
+/** Debian's heif-enc (libheif-examples, x265): the HEVC encoder the HEIC fixtures are made with. */
+export const HEIF_ENC = process.env.HEIF_ENC_PATH ?? '/usr/bin/heif-enc';
+
+/** Whether heif-enc can run here; HEIC fixtures are only regenerated where it can. */
+export function heifEncAvailable(): boolean {
+  return existsSync(HEIF_ENC);
+}
+
+/** `png` encoded as HEVC HEIC by heif-enc at `quality` (deterministic for a given libheif/x265). */
+async function heifEnc(png: Buffer, quality: number): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'heif-enc-'));
+  try {
+    writeFileSync(join(dir, 'in.png'), png);
+    await execFileAsync(HEIF_ENC, [
+      '-q',
+      String(quality),
+      '-o',
+      join(dir, 'out.heic'),
+      join(dir, 'in.png'),
+    ]);
+    return readFileSync(join(dir, 'out.heic'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The HEIC fixtures (made with heif-enc): undefined when it is not installed. */
+async function heicImages(): Promise<Partial<Record<ImageName, Buffer>>> {
+  if (!heifEncAvailable()) return {};
+  const png = await sharp(loadPhoto('chelsea.jpg')).png().toBuffer();
+  const heic = await heifEnc(png, 80);
+  return {
+    'chelsea.heic': heic,
+    'truncated.heic': heic.subarray(0, Math.floor(heic.length * 0.6)),
+  };
+}
+
+async function images(): Promise<Partial<Record<ImageName, Buffer>>> {
   const exif = {
     IFD0: { Copyright: 'fixture', Make: 'FixtureCam' },
     IFD3: {
@@ -231,6 +270,7 @@ async function images(): Promise<Record<ImageName, Buffer>> {
     ),
     'not-an-image.bin': Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 37 + 11) & 255)),
     'empty.bin': Buffer.alloc(0),
+    ...(await heicImages()),
   };
 }
 
@@ -356,7 +396,13 @@ export async function generateFixtures(outDir: string): Promise<void> {
   const generated = await images();
   for (const [name, bytes] of Object.entries(generated))
     writeFileSync(join(imagesDir, name), bytes);
-  for (const [name, event] of Object.entries(await events(generated['small.jpg'], imagesDir))) {
+  if (!heifEncAvailable()) {
+    console.warn(
+      `${HEIF_ENC} not found (apt-get install libheif-examples): HEIC fixtures left as they are`,
+    );
+  }
+  const small = generated['small.jpg'] as Buffer;
+  for (const [name, event] of Object.entries(await events(small, imagesDir))) {
     writeFileSync(join(eventsDir, `${name}.json`), `${JSON.stringify(event, null, 2)}\n`);
   }
 }

@@ -3,6 +3,13 @@
  * page), the CDK stack and the local gateway all rely on. Changing one of
  * these is a breaking change.
  */
+import type { z } from 'zod';
+import type {
+  ImageErrorResultSchema,
+  ImageResultSchema,
+  PredictionSchema,
+  PredictResponseSchema,
+} from './contract-schema.ts';
 
 /** The multipart field that carries images (repeat it for several). */
 export const IMAGE_FIELD = 'image';
@@ -12,6 +19,15 @@ export const IMAGE_FIELD = 'image';
  * prefers it to SAGEMAKER_ENDPOINT_NAME, and the passthrough route's path uses it.
  */
 export const ENDPOINT_NAME_STAGE_VARIABLE = 'endpointName';
+
+/**
+ * The query parameter of `/predict` that asks for per-image results: with
+ * `?partial=true` a valid request answers 200 and an image at fault (refused,
+ * or failed by the model) gets its problem in its own result; the endpoint
+ * failing, busy or late still fails the request. Any other value or none:
+ * all or nothing.
+ */
+export const PARTIAL_QUERY_PARAMETER = 'partial';
 
 /** Request headers the gateway reads (lower case; lookup is case-insensitive). */
 export const REQUEST_HEADERS = {
@@ -37,55 +53,29 @@ export const BINARY_MEDIA_TYPES = [
   'application/x-npy',
 ] as const;
 
-/** Formats accepted after sniffing the bytes (sharp names). */
-export const ALLOWED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
+/**
+ * Formats accepted after sniffing the bytes: sharp's names, and `heic` for
+ * HEIC/HEIF (HEVC-coded; sharp names the container `heif`).
+ */
+export const ALLOWED_IMAGE_FORMATS = [
+  'jpeg',
+  'png',
+  'webp',
+  'gif',
+  'avif',
+  'tiff',
+  'heic',
+] as const;
 export type AllowedImageFormat = (typeof ALLOWED_IMAGE_FORMATS)[number];
 
-export interface Prediction {
-  readonly label: string;
-  readonly score: number;
-}
+/** One class and its score (a probability, 0..1, for a softmax classifier). */
+export type Prediction = z.infer<typeof PredictionSchema>;
 
-export interface ImageResult {
-  /** The multipart field the image came in (always `image`). */
-  readonly field: string;
-  /** The client's file name (UTF-8), or null when none was sent. */
-  readonly filename: string | null;
-  /** The uploaded image as received: format from its bytes, size as displayed (EXIF orientation applied). */
-  readonly image: {
-    readonly format: AllowedImageFormat;
-    readonly width: number;
-    readonly height: number;
-    readonly orientation: number;
-    readonly bytes: number;
-  };
-  /** What the model received. */
-  readonly sent: {
-    /** The invocation's Content-Type. */
-    readonly contentType: string;
-    /** How the pixels were encoded: `npy` (float32 tensor), `png` or `jpeg`. */
-    readonly encoding: 'npy' | 'png' | 'jpeg';
-    /** The model input profile that prepared them. */
-    readonly profile: string;
-    readonly width: number;
-    readonly height: number;
-    /** Bytes of the invocation body. */
-    readonly bytes: number;
-  };
-  /** Present when the model answered as a classifier. */
-  readonly predictions?: readonly Prediction[];
-  /** The model's JSON as it answered, when it is not a classifier's. */
-  readonly output?: unknown;
-}
+/** What the model said about one image (field, filename, the image as received, what was sent). */
+export type ImageResult = z.infer<typeof ImageResultSchema>;
 
-export interface PredictResponse {
-  readonly requestId: string;
-  readonly endpoint: { readonly name: string; readonly variant: string | null };
-  readonly results: readonly ImageResult[];
-  readonly timingsMs: {
-    readonly parse: number;
-    readonly normalise: number;
-    readonly inference: number;
-    readonly total: number;
-  };
-}
+/** Partial mode (`?partial=true`): an image that got no prediction, with its problem. */
+export type ImageErrorResult = z.infer<typeof ImageErrorResultSchema>;
+
+/** The success body of `POST /{stage}/predict`. */
+export type PredictResponse = z.infer<typeof PredictResponseSchema>;

@@ -31,8 +31,8 @@ describe('sniffImage', () => {
       format: 'avif',
       allowed: true,
     },
-    { what: 'HEIC', input: ftyp('heic', 'mif1', 'heic'), format: 'heic', allowed: false },
-    { what: 'HEIF mif1 only', input: ftyp('mif1', 'mif1'), format: 'heic', allowed: false },
+    { what: 'HEIC', input: ftyp('heic', 'mif1', 'heic'), format: 'heic', allowed: true },
+    { what: 'HEIF mif1 only', input: ftyp('mif1', 'mif1'), format: 'heic', allowed: true },
     { what: 'MP4 video', input: ftyp('isom', 'mp41'), format: 'unknown', allowed: false },
     { what: 'PDF', input: bytes('%PDF-1.7'), format: 'pdf', allowed: false },
     {
@@ -66,6 +66,6 @@ describe('sniffImage', () => {
   );
 
   it('describes the allow-list for messages', () => {
-    expect(ALLOWED_DESCRIPTION).toBe('JPEG, PNG, WebP, GIF, AVIF, TIFF');
+    expect(ALLOWED_DESCRIPTION).toBe('JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC/HEIF');
   });
 });

@@ -1,19 +1,15 @@
+import type { z } from 'zod';
+import type { ImageProblemSchema, ProblemSchema } from './contract-schema.ts';
 import { ERROR_CATALOGUE, type ErrorCode, isGatewayError } from './errors.ts';
 
 /** The media type of every error body, from API Gateway or the Lambda. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** RFC 9457 problem details plus the gateway's stable `code` and the request id. */
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly code: ErrorCode;
-  readonly requestId: string;
-  /** The upload part at fault, as `field[index]`, when one part is. */
-  readonly part?: string;
-}
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** Partial mode: the problem of one image, inside a 200 body (no request id of its own). */
+export type ImageProblem = z.infer<typeof ImageProblemSchema>;
 
 /** A tag URI: stable and unique without promising a resolvable web page. */
 export function problemType(code: ErrorCode): string {
@@ -45,4 +41,10 @@ export function toProblem(error: unknown, requestId: string): Problem {
     code: 'INTERNAL_ERROR',
     requestId,
   };
+}
+
+/** `problem` as one image's error in a partial answer: the request id stays on the envelope. */
+export function toImageProblem(problem: Problem, part: string): ImageProblem {
+  const { type, title, status, detail, code } = problem;
+  return { type, title, status, detail, code, part: problem.part ?? part };
 }

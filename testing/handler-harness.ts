@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { PredictHandler } from '#predict/handler.ts';
 import { lambdaContext } from '../local/emulation/lambda-context.ts';
+import { assertContract } from './openapi-contract.ts';
 import { handlerWith, localRuntimeClient } from './predict-handler.ts';
 import { SageMakerStub } from './sagemaker-stub.ts';
 
@@ -27,6 +28,12 @@ export async function callHandler(
   timeoutMs = 10_000,
 ): Promise<Answer> {
   const result = await handler(event, lambdaContext(timeoutMs));
+  // Every answer the handler tests produce is checked against the OpenAPI document.
+  assertContract('predict', {
+    status: result.statusCode,
+    contentType: result.headers?.['Content-Type'] as string | undefined,
+    body: result.body,
+  });
   return { result, body: JSON.parse(result.body) as Record<string, unknown> };
 }
 

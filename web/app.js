@@ -16,6 +16,7 @@ import {
   allowances,
   classifyFile,
   describeError,
+  describeImageProblem,
   describeNetworkFailure,
   downscaleTarget,
   formatBytes,
@@ -220,7 +221,10 @@ async function prepare(item) {
   item.uploadName = file.name;
   item.problem = null;
   if (bitmap === null) {
-    item.note = `${formatBytes(file.size)}, sent as it is (this browser cannot decode it to preview or shrink it).`;
+    item.note =
+      item.typeName === 'HEIC'
+        ? `HEIC, ${formatBytes(file.size)}, sent as it is: this browser cannot show it, the gateway decodes it.`
+        : `${formatBytes(file.size)}, sent as it is (this browser cannot decode it to preview or shrink it).`;
     if (file.size > allowance) {
       item.problem = `${file.name} is ${formatBytes(file.size)}, over the ${formatBytes(allowance)} this upload allows, and this browser cannot decode ${item.typeName} to shrink it. Convert it to JPEG first.`;
     }
@@ -423,7 +427,8 @@ async function upload() {
   const sent = [...items];
   const form = new FormData();
   for (const item of sent) form.append(IMAGE_FIELD, item.upload, item.uploadName);
-  const url = predictUrl(baseUrlInput.value, stageInput.value);
+  // Partial mode: one bad image does not cost the others their results.
+  const url = predictUrl(baseUrlInput.value, stageInput.value, { partial: true });
   const stage = stageInput.value.trim();
   const started = performance.now();
 
@@ -452,7 +457,7 @@ async function upload() {
     showResults();
     if (xhr.status >= 200 && xhr.status < 300) {
       setProgress(100, `Done in ${roundTrip} ms`);
-      onSuccess(xhr, sent, roundTrip);
+      onSuccess(xhr, sent, roundTrip, stage);
     } else {
       setProgress(100, `Failed with ${xhr.status}`);
       onFailure(xhr, sent, stage);
@@ -472,11 +477,30 @@ async function upload() {
 }
 
 /**
+ * One image's problem in a partial answer, on its own card.
+ * @param {Item} item
+ * @param {{ type?: unknown, status?: unknown, title?: unknown, detail?: unknown, code?: unknown, part?: unknown }} problem
+ * @param {string} stage
+ */
+function renderImageProblem(item, problem, stage) {
+  const view = describeImageProblem(problem, stage);
+  item.card.dataset.state = 'failed';
+  const facts = view.code === null ? [] : [element('p', 'error-facts', `code ${view.code}`)];
+  outcomeOf(item).replaceChildren(
+    element('p', 'problem', `${view.title}: ${view.detail}`),
+    element('p', 'error-hint', view.hint),
+    ...facts,
+  );
+  return view;
+}
+
+/**
  * @param {XMLHttpRequest} xhr
  * @param {Item[]} sent
  * @param {number} roundTrip
+ * @param {string} stage
  */
-function onSuccess(xhr, sent, roundTrip) {
+function onSuccess(xhr, sent, roundTrip, stage) {
   /** @type {import('../shared/contract.ts').PredictResponse} */
   let body;
   try {
@@ -498,6 +522,11 @@ function onSuccess(xhr, sent, roundTrip) {
   for (const [index, result] of (body.results ?? []).entries()) {
     const item = sent[index];
     if (item === undefined) continue;
+    if ('error' in result) {
+      const view = renderImageProblem(item, result.error, stage);
+      summary.append(element('li', undefined, `${item.file.name}: not classified (${view.title})`));
+      continue;
+    }
     renderResult(item, result);
     const top = result.predictions?.[0];
     summary.append(
@@ -538,7 +567,7 @@ function onFailure(xhr, sent, stage) {
 
 loadSettings();
 setUpTokenField();
-fileHelp.textContent = `Up to ${MAX_FILES} images: JPEG, PNG, WebP, GIF, AVIF or TIFF. Large photos are downscaled here before upload, so they fit through API Gateway.`;
+fileHelp.textContent = `Up to ${MAX_FILES} images: JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC. Large photos are downscaled here before upload, so they fit through API Gateway.`;
 
 toggleKey.addEventListener('click', () => {
   const show = keyInput.type === 'password';

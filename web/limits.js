@@ -48,6 +48,15 @@ export const ACCEPTED_TYPES = /** @type {const} */ ({
   'image/gif': { name: 'GIF', extensions: ['.gif'] },
   'image/avif': { name: 'AVIF', extensions: ['.avif'] },
   'image/tiff': { name: 'TIFF', extensions: ['.tif', '.tiff'] },
+  // iPhones' default. Chromium and Firefox cannot decode it: sent as it is, decoded by the gateway.
+  'image/heic': { name: 'HEIC', extensions: ['.heic', '.heif'] },
+});
+
+/** Declared types that name an accepted format under another name. */
+export const TYPE_ALIASES = /** @type {const} */ ({
+  'image/heif': 'image/heic',
+  'image/heic-sequence': 'image/heic',
+  'image/heif-sequence': 'image/heic',
 });
 
 /** Where the page keeps the API key: this tab's sessionStorage only, never the URL. */

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imagePath, loadImage } from '../fixtures/index.ts';
+import { imagePath, loadImage, loadPhoto } from '../fixtures/index.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../shared/errors.ts';
 import { PART_OVERHEAD_BYTES, REQUEST_BODY_BUDGET_BYTES } from './limits.js';
@@ -204,7 +204,7 @@ function browserTests() {
     await expect
       .poll(() => page.locator('.card .note').textContent())
       .toBe('1732×1155 px, 605 KB, sent as it is.');
-    const answer = page.waitForResponse((r) => r.url().endsWith('/dev/predict'));
+    const answer = page.waitForResponse((r) => r.url().endsWith('/dev/predict?partial=true'));
     await page.getByRole('button', { name: 'Upload and classify' }).click();
     const response = await answer;
     expect(response.status()).toBe(200);
@@ -266,7 +266,7 @@ function browserTests() {
       .toMatch(
         /^2600×2000 px, [\d.]+ MB, downscaled here to \d+×\d+ px JPEG, [\d.]+ (MB|KB) \([\d.]+ MB is over the [\d.]+ MB one upload allows\)\.$/,
       );
-    const answer = page.waitForResponse((r) => r.url().endsWith('/dev/predict'));
+    const answer = page.waitForResponse((r) => r.url().endsWith('/dev/predict?partial=true'));
     await page.getByRole('button', { name: 'Upload and classify' }).click();
     const response = await answer;
     expect(response.status()).toBe(200);
@@ -313,43 +313,76 @@ function browserTests() {
     await page.context().close();
   });
 
-  it('refuses non-images and HEIC before upload; the gateway names a disguised HEIC and a truncated JPEG', async () => {
+  it('refuses non-images before upload; sends a HEIC as it is; shows each bad image on its own card (partial mode)', async () => {
+    // What the API says of the same picture as a JPEG, asked directly.
+    const asJpeg = await postDirectly(loadPhoto('chelsea.jpg'), 'chelsea.jpg', 'image/jpeg');
+    expect(asJpeg.status).toBe(200);
+    const jpegTop = (asJpeg.body as { results: Array<{ predictions: Array<{ label: string }> }> })
+      .results[0]?.predictions[0]?.label;
+
     await openPage();
-    await chooseFiles([imagePath('document.pdf'), imagePath('heic.heic')]);
+    await chooseFiles(imagePath('document.pdf'));
     await expect
       .poll(() => page.locator('#file-messages p').allTextContents())
       .toEqual([
-        'document.pdf is not an image the gateway accepts (type application/pdf). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF.',
-        expect.stringMatching(/^heic\.heic is HEIC\/HEIF, which the gateway does not accept\./),
+        'document.pdf is not an image the gateway accepts (type application/pdf). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC.',
       ]);
     expect(await page.locator('.card').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Upload and classify' }).isDisabled()).toBe(true);
 
-    // HEIC bytes under a .jpg name pass the page (it trusts the declared type) but not the gateway.
+    // A real HEIC (Chromium cannot decode it: no preview, sent as it is), a good JPEG,
+    // HEIC bytes with no image under a .jpg name (the page trusts the declared type)
+    // and a truncated JPEG: one request, each image its own answer.
     await chooseFiles([
       { name: 'small.jpg', mimeType: 'image/jpeg', buffer: loadImage('small.jpg') },
+      { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: loadImage('chelsea.heic') },
       { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: loadImage('heic.heic') },
+      { name: 'truncated.jpg', mimeType: 'image/jpeg', buffer: loadImage('truncated.jpg') },
     ]);
-    await expect.poll(() => page.locator('.card').count()).toBe(2);
-    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect.poll(() => page.locator('.card').count()).toBe(4);
+    const heicCard = page.locator('.card').nth(1);
     await expect
-      .poll(() => errorBox().locator('.error-title').textContent())
-      .toBe(titleOf('UNSUPPORTED_IMAGE_FORMAT'));
-    expect(await errorBox().locator('.error-detail').textContent()).toMatch(/HEIC/);
-    expect(await errorBox().locator('.error-hint').textContent()).toBe(
-      'Send JPEG, PNG, WebP, GIF, AVIF or TIFF.',
-    );
-    // The card of the image at fault (image[1]) is marked, the other is not.
-    expect(await page.locator('.card').nth(1).getAttribute('data-state')).toBe('failed');
-    expect(await page.locator('.card').nth(0).getAttribute('data-state')).toBe('ready');
+      .poll(() => heicCard.locator('.note').textContent())
+      .toBe('HEIC, 48 KB, sent as it is: this browser cannot show it, the gateway decodes it.');
+    expect(await heicCard.locator('.file-name').textContent()).toBe('IMG_0001.HEIC');
+    expect(await heicCard.locator('.thumbnail').textContent()).toBe('No preview');
 
-    await page.getByRole('button', { name: 'Clear images' }).click();
-    await chooseFiles(imagePath('truncated.jpg'));
-    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    const answer = page.waitForResponse((r) => r.url().endsWith('/dev/predict?partial=true'));
     await page.getByRole('button', { name: 'Upload and classify' }).click();
+    const response = await answer;
+    expect(response.status()).toBe(200);
+    const body = (await response.json()) as {
+      results: Array<{ filename: string; image?: { format: string; bytes: number } }>;
+    };
+    // The HEIC reached the gateway as it was chosen.
+    expect(body.results[1]).toMatchObject({
+      filename: 'IMG_0001.HEIC',
+      image: { format: 'heic', bytes: loadImage('chelsea.heic').length },
+    });
+
     await expect
-      .poll(() => errorBox().locator('.error-title').textContent())
-      .toBe(titleOf('IMAGE_UNDECODABLE'));
+      .poll(() => page.locator('#summary li').allTextContents())
+      .toEqual([
+        expect.stringMatching(/^small\.jpg: \w+ \d+\.\d%$/),
+        expect.stringMatching(new RegExp(`^IMG_0001\\.HEIC: ${jpegTop} \\d+\\.\\d%$`)),
+        'holiday.jpg: not classified (Image cannot be decoded)',
+        'truncated.jpg: not classified (Image cannot be decoded)',
+      ]);
+    expect(await heicCard.locator('.top-label .label').textContent()).toBe(jpegTop);
+    const states = await page
+      .locator('.card')
+      .evaluateAll((cards) => cards.map((card) => (card as HTMLElement).dataset.state));
+    expect(states).toEqual(['done', 'done', 'failed', 'failed']);
+    expect(await page.locator('.card').nth(2).locator('.outcome .problem').textContent()).toBe(
+      'Image cannot be decoded: image[2] (holiday.jpg) cannot be decoded as HEIC/HEIF.',
+    );
+    expect(await page.locator('.card').nth(3).locator('.outcome').textContent()).toBe(
+      'Image cannot be decoded: image[3] (truncated.jpg) cannot be decoded as JPEG (corrupt or truncated).' +
+        'The file is corrupt or truncated: export the image again.code IMAGE_UNDECODABLE',
+    );
+    // No request-wide error: the request itself was valid.
+    expect(await errorBox().isHidden()).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'partial.png'), fullPage: true });
     await page.context().close();
   });
 
@@ -374,7 +407,7 @@ function browserTests() {
     await openPage();
     await page.getByLabel('Stage').fill('broken');
     await chooseFiles(imagePath('small.jpg'));
-    const answer = page.waitForResponse((r) => r.url().endsWith('/broken/predict'));
+    const answer = page.waitForResponse((r) => r.url().endsWith('/broken/predict?partial=true'));
     await page.getByRole('button', { name: 'Upload and classify' }).click();
     const requestId = (await answer).headers()['x-request-id'];
     await expect

@@ -10,6 +10,7 @@ import {
   MAX_INPUT_PIXELS,
   PART_OVERHEAD_BYTES,
   REQUEST_BODY_BUDGET_BYTES,
+  TYPE_ALIASES,
 } from './limits.js';
 
 /** @typedef {keyof typeof ACCEPTED_TYPES} AcceptedType */
@@ -37,15 +38,10 @@ function extension(name) {
  * @returns {Classification}
  */
 export function classifyFile(file) {
-  const type = file.type.toLowerCase();
+  const declared = file.type.toLowerCase();
   const ext = extension(file.name);
   if (file.size === 0) return { accepted: false, reason: `${file.name} is empty (0 bytes).` };
-  if (type === 'image/heic' || type === 'image/heif' || ext === '.heic' || ext === '.heif') {
-    return {
-      accepted: false,
-      reason: `${file.name} is HEIC/HEIF, which the gateway does not accept. Export it as JPEG (on an iPhone: Settings › Camera › Formats › Most Compatible). Accepted: ${ACCEPTED_NAMES}.`,
-    };
-  }
+  const type = /** @type {Record<string, string>} */ (TYPE_ALIASES)[declared] ?? declared;
   for (const [accepted, info] of Object.entries(ACCEPTED_TYPES)) {
     const byExtension =
       (type === '' || type === 'application/octet-stream') &&
@@ -54,10 +50,10 @@ export function classifyFile(file) {
       return { accepted: true, type: /** @type {AcceptedType} */ (accepted), typeName: info.name };
     }
   }
-  const declared = type === '' ? 'no declared type' : `type ${type}`;
+  const what = type === '' ? 'no declared type' : `type ${type}`;
   return {
     accepted: false,
-    reason: `${file.name} is not an image the gateway accepts (${declared}). Accepted: ${ACCEPTED_NAMES}.`,
+    reason: `${file.name} is not an image the gateway accepts (${what}). Accepted: ${ACCEPTED_NAMES}.`,
   };
 }
 
@@ -290,12 +286,34 @@ export function describeNetworkFailure(url, pageOrigin) {
 /**
  * The predict URL for a base URL and a stage. The base URL may be a
  * deployed stage URL already (…/dev/); the stage is then not repeated.
+ * With `partial`, `?partial=true`: each image gets its own result or problem.
  * @param {string} base
  * @param {string} stage
+ * @param {{ partial?: boolean }} [options]
  */
-export function predictUrl(base, stage) {
+export function predictUrl(base, stage, options = {}) {
   const trimmed = base.trim().replace(/\/+$/, '');
   const cleanStage = stage.trim().replace(/^\/+|\/+$/g, '');
-  if (cleanStage === '' || trimmed.endsWith(`/${cleanStage}`)) return `${trimmed}/predict`;
-  return `${trimmed}/${encodeURIComponent(cleanStage)}/predict`;
+  const query = options.partial === true ? '?partial=true' : '';
+  if (cleanStage === '' || trimmed.endsWith(`/${cleanStage}`)) return `${trimmed}/predict${query}`;
+  return `${trimmed}/${encodeURIComponent(cleanStage)}/predict${query}`;
+}
+
+/**
+ * Words for one image's problem in a partial answer, for its card.
+ * @param {{ type?: unknown, status?: unknown, title?: unknown, detail?: unknown, code?: unknown, part?: unknown }} problem
+ * @param {string} stage
+ * @returns {{ title: string, detail: string, hint: string, code: string | null }}
+ */
+export function describeImageProblem(problem, stage) {
+  const status = typeof problem.status === 'number' ? problem.status : 400;
+  const view = describeError({
+    status,
+    contentType: 'application/problem+json',
+    body: JSON.stringify(problem),
+    retryAfter: null,
+    requestId: null,
+    stage,
+  });
+  return { title: view.title, detail: view.detail, hint: view.hint, code: view.code };
 }

@@ -7,6 +7,7 @@ import {
   allowances,
   classifyFile,
   describeError,
+  describeImageProblem,
   describeNetworkFailure,
   downscaleTarget,
   formatBytes,
@@ -43,7 +44,7 @@ describe('the page limits are the gateway limits', () => {
 describe('classifyFile', () => {
   const file = (name: string, type: string, size = 1000) => ({ name, type, size });
 
-  it('accepts the six formats by declared type', () => {
+  it('accepts the seven formats by declared type', () => {
     for (const [type, name] of [
       ['image/jpeg', 'JPEG'],
       ['image/png', 'PNG'],
@@ -51,6 +52,7 @@ describe('classifyFile', () => {
       ['image/gif', 'GIF'],
       ['image/avif', 'AVIF'],
       ['image/tiff', 'TIFF'],
+      ['image/heic', 'HEIC'],
     ] as const) {
       expect(classifyFile(file('x', type))).toEqual({ accepted: true, type, typeName: name });
     }
@@ -65,24 +67,27 @@ describe('classifyFile', () => {
     expect(classifyFile(file('a.jpg', 'text/plain'))).toEqual({
       accepted: false,
       reason:
-        'a.jpg is not an image the gateway accepts (type text/plain). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+        'a.jpg is not an image the gateway accepts (type text/plain). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC.',
     });
   });
 
-  it('refuses HEIC with advice, PDFs, unknown files and empty files', () => {
-    expect(classifyFile(file('IMG_1.HEIC', ''))).toMatchObject({ accepted: false });
-    expect((classifyFile(file('x', 'image/heif')) as { reason: string }).reason).toMatch(
-      /^x is HEIC\/HEIF, which the gateway does not accept\. Export it as JPEG/,
-    );
+  it('accepts HEIC (issue 17) by type, its HEIF alias and extension', () => {
+    const heic = { accepted: true, type: 'image/heic', typeName: 'HEIC' };
+    expect(classifyFile(file('IMG_1.HEIC', ''))).toEqual(heic);
+    expect(classifyFile(file('x', 'image/heif'))).toEqual(heic);
+    expect(classifyFile(file('x.heif', 'application/octet-stream'))).toEqual(heic);
+  });
+
+  it('refuses PDFs, unknown files and empty files', () => {
     expect(classifyFile(file('doc.pdf', 'application/pdf'))).toEqual({
       accepted: false,
       reason:
-        'doc.pdf is not an image the gateway accepts (type application/pdf). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+        'doc.pdf is not an image the gateway accepts (type application/pdf). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC.',
     });
     expect(classifyFile(file('blob', ''))).toEqual({
       accepted: false,
       reason:
-        'blob is not an image the gateway accepts (no declared type). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+        'blob is not an image the gateway accepts (no declared type). Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC.',
     });
     expect(classifyFile(file('a.png', 'image/png', 0))).toEqual({
       accepted: false,
@@ -233,7 +238,7 @@ describe('describeError', () => {
       }),
     );
     expect(view.partIndex).toBe(1);
-    expect(view.hint).toBe('Send JPEG, PNG, WebP, GIF, AVIF or TIFF.');
+    expect(view.hint).toBe('Send JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC.');
   });
 
   it("API Gateway's own bodies: {message} JSON and plain text, with the request id header", () => {
@@ -285,6 +290,32 @@ describe('small helpers', () => {
       'https://x.execute-api.eu-west-1.amazonaws.com/prod/predict',
     );
     expect(predictUrl(' http://h/ ', ' /dev/ ')).toBe('http://h/dev/predict');
+    expect(predictUrl('http://h', 'dev', { partial: true })).toBe(
+      'http://h/dev/predict?partial=true',
+    );
+    expect(predictUrl('https://x/prod/', 'prod', { partial: true })).toBe(
+      'https://x/prod/predict?partial=true',
+    );
+  });
+
+  it('describeImageProblem words one image of a partial answer', () => {
+    expect(
+      describeImageProblem(
+        {
+          type: 'urn:image-inference-gateway:error:IMAGE_UNDECODABLE',
+          title: 'Image cannot be decoded',
+          status: 422,
+          detail: 'image[1] (c.jpg) cannot be decoded as JPEG (corrupt or truncated).',
+          code: 'IMAGE_UNDECODABLE',
+        },
+        'dev',
+      ),
+    ).toEqual({
+      title: 'Image cannot be decoded',
+      detail: 'image[1] (c.jpg) cannot be decoded as JPEG (corrupt or truncated).',
+      hint: 'The file is corrupt or truncated: export the image again.',
+      code: 'IMAGE_UNDECODABLE',
+    });
   });
 
   it('formats bytes and scores as the page shows them', () => {

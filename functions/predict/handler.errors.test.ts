@@ -117,19 +117,20 @@ describe('every status in the error table', () => {
       detail: 'The request Content-Type is "application/octet-stream"; send multipart/form-data.',
     },
     {
-      what: 'HEIC bytes',
+      // HEIC is allowed (issue 17): a HEIC container that holds no image cannot be decoded.
+      what: 'HEIC bytes with no image in them',
       event: () => uploadEvent([imagePart('heic.heic', 'photo.jpg')]),
-      code: 'UNSUPPORTED_IMAGE_FORMAT',
+      code: 'IMAGE_UNDECODABLE',
       part: 'image[0]',
-      detail:
-        'image[0] (photo.jpg) is HEIC/HEIF; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+      detail: 'image[0] (photo.jpg) cannot be decoded as HEIC/HEIF.',
     },
     {
       what: 'SVG',
       event: () => uploadEvent([imagePart('vector.svg')]),
       code: 'UNSUPPORTED_IMAGE_FORMAT',
       part: 'image[0]',
-      detail: 'image[0] (vector.svg) is SVG; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+      detail:
+        'image[0] (vector.svg) is SVG; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC/HEIF.',
     },
     {
       what: 'PDF',
@@ -137,7 +138,7 @@ describe('every status in the error table', () => {
       code: 'UNSUPPORTED_IMAGE_FORMAT',
       part: 'image[0]',
       detail:
-        'image[0] (document.pdf) is PDF; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+        'image[0] (document.pdf) is PDF; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC/HEIF.',
     },
     {
       what: 'bytes that are no image',

@@ -1,6 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isEndpointName } from '#shared/aws-facts.ts';
-import { ENDPOINT_NAME_STAGE_VARIABLE, REQUEST_HEADERS } from '#shared/contract.ts';
+import {
+  ENDPOINT_NAME_STAGE_VARIABLE,
+  PARTIAL_QUERY_PARAMETER,
+  REQUEST_HEADERS,
+} from '#shared/contract.ts';
 import { buildCustomAttributes } from '#shared/custom-attributes.ts';
 import { GatewayError, isGatewayError } from '#shared/errors.ts';
 import { parseMultipart, type UploadedImage } from '#shared/multipart.ts';
@@ -19,7 +23,7 @@ import { mapModelOutput } from './output.ts';
 import { encodePayload } from './payload.ts';
 import { corsHeaders, errorResult, type Headers, jsonResult } from './proxy-result.ts';
 import { decodeBody, eventHeader, resolveRequestId } from './request.ts';
-import { buildResponse, type ImageOutcome } from './response.ts';
+import { buildResponse, type ImageFailure, type ImageOutcome } from './response.ts';
 
 /** What one container holds across invocations. */
 interface Runtime {
@@ -47,27 +51,76 @@ async function forPart<T>(upload: UploadedImage, step: () => Promise<T>): Promis
 }
 
 /**
+ * Partial mode keeps an error as one image's result when that image is at
+ * fault: a refusal of the image itself (4xx), or the model failing on it or
+ * answering something unusable about it. The endpoint failing, being busy
+ * or late (and anything unexpected) still fails the request: retrying the
+ * whole request is the remedy, with Retry-After when there is one.
+ */
+function isImageFault(error: unknown): error is GatewayError {
+  return (
+    isGatewayError(error) &&
+    (error.status < 500 || error.code === 'MODEL_ERROR' || error.code === 'BAD_MODEL_OUTPUT')
+  );
+}
+
+/**
+ * Runs `step`; in partial mode (`failures` given) an image fault is
+ * recorded at `index` and undefined returned instead of throwing.
+ */
+async function orFailure<T>(
+  failures: (GatewayError | undefined)[] | undefined,
+  index: number,
+  step: () => Promise<T>,
+): Promise<T | undefined> {
+  if (failures === undefined) return step();
+  try {
+    return await step();
+  } catch (error) {
+    if (!isImageFault(error)) throw error;
+    failures[index] = error;
+    return undefined;
+  }
+}
+
+/** One image of a partial answer failed: logged as a refused request would be. */
+function logImageFailure(error: GatewayError): void {
+  const details = { code: error.code, status: error.status, part: error.part };
+  if (error.status >= 500) logger.error('image failed', { ...details, error });
+  else logger.info('image refused', { ...details, detail: error.detail });
+}
+
+/**
  * Checks every upload's format and header before any is decoded, and the
  * request's pixels together against MAX_REQUEST_PIXELS: a request over a
- * limit costs no decoding at all.
+ * limit costs no decoding at all. With `failures` (partial mode) an image's
+ * own fault is recorded at its index instead of thrown, and its pixels do
+ * not count.
  */
 async function inspectAll(
   images: readonly UploadedImage[],
   options: NormaliseOptions,
-): Promise<InspectedImage[]> {
-  const inspected: InspectedImage[] = [];
+  failures?: (GatewayError | undefined)[],
+): Promise<(InspectedImage | undefined)[]> {
+  const inspected: (InspectedImage | undefined)[] = [];
   let pixels = 0;
-  for (const image of images) {
-    const checked = await forPart(image, () => inspectImage(image.bytes, label(image), options));
-    pixels += checked.pixels;
-    if (pixels > options.maxRequestPixels) {
-      throw new GatewayError(
-        'IMAGE_TOO_MANY_PIXELS',
-        `${checked.label} brings the request to ${pixels} pixels; the limit is ${options.maxRequestPixels} pixels per request.`,
-        { part: image.part },
-      );
+  for (const [index, image] of images.entries()) {
+    try {
+      const checked = await forPart(image, () => inspectImage(image.bytes, label(image), options));
+      if (pixels + checked.pixels > options.maxRequestPixels) {
+        throw new GatewayError(
+          'IMAGE_TOO_MANY_PIXELS',
+          `${checked.label} brings the request to ${pixels + checked.pixels} pixels; the limit is ${options.maxRequestPixels} pixels per request.`,
+          { part: image.part },
+        );
+      }
+      pixels += checked.pixels;
+      inspected.push(checked);
+    } catch (error) {
+      if (failures === undefined || !isImageFault(error)) throw error;
+      failures[index] = error;
+      inspected.push(undefined);
     }
-    inspected.push(checked);
   }
   return inspected;
 }
@@ -119,17 +172,23 @@ export function createHandler(setup: () => Runtime): PredictHandler {
       timings.parse = performance.now() - mark;
 
       mark = performance.now();
-      const inspected = await inspectAll(upload.images, config.normalise);
+      // Partial mode: an image's own failure becomes its result, not the request's.
+      const failures: (GatewayError | undefined)[] | undefined =
+        event.queryStringParameters?.[PARTIAL_QUERY_PARAMETER] === 'true' ? [] : undefined;
+      const inspected = await inspectAll(upload.images, config.normalise, failures);
       // Normalise one at a time: peak memory is one decode buffer, whatever
       // the number of images (libvips already uses every core for each).
       // None starts after the deadline, and libvips stops one that runs past
       // it: no image work goes on once the 504 is answered.
-      const normalised: NormalisedImage[] = [];
+      const normalised: (NormalisedImage | undefined)[] = [];
       for (const [index, image] of upload.images.entries()) {
+        const checked = inspected[index];
         normalised.push(
-          await forPart(image, () =>
-            normaliseInspected(inspected[index] as InspectedImage, config.normalise, deadline),
-          ),
+          checked === undefined
+            ? undefined
+            : await orFailure(failures, index, () =>
+                forPart(image, () => normaliseInspected(checked, config.normalise, deadline)),
+              ),
         );
       }
       timings.normalise = performance.now() - mark;
@@ -139,9 +198,12 @@ export function createHandler(setup: () => Runtime): PredictHandler {
       const outcomes = await mapLimit(
         upload.images,
         config.invokeConcurrency,
-        (image, index, cancel): Promise<ImageOutcome> =>
-          forPart(image, async () => {
-            const prepared = normalised[index] as NormalisedImage;
+        (image, index, cancel): Promise<ImageOutcome | ImageFailure> => {
+          const prepared = normalised[index];
+          if (prepared === undefined) {
+            return Promise.resolve({ upload: image, error: failures?.[index] as GatewayError });
+          }
+          const outcome = forPart(image, async (): Promise<ImageOutcome> => {
             const payload = encodePayload(
               config.endpointContentType,
               prepared.input,
@@ -173,13 +235,24 @@ export function createHandler(setup: () => Runtime): PredictHandler {
               output,
               variant: result.variant,
             };
-          }),
+          });
+          return failures === undefined
+            ? outcome
+            : outcome.catch((error: unknown) => {
+                if (!isImageFault(error)) throw error;
+                failures[index] = error;
+                return { upload: image, error };
+              });
+        },
       );
       timings.inference = performance.now() - mark;
       timings.total = performance.now() - started;
 
       recordRequest({ timingsMs: timings, bytesIn, bytesOut, images, errorCode: undefined });
       logger.info('predicted', { images, bytesIn, bytesOut, endpointName, timingsMs: timings });
+      for (const error of failures ?? []) {
+        if (error !== undefined) logImageFailure(error);
+      }
       return jsonResult(
         200,
         buildResponse(requestId, endpointName, config.normalise.profile.name, outcomes, timings),

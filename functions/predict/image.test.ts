@@ -112,14 +112,21 @@ describe('normaliseImage', () => {
       detail: 'x cannot be decoded as JPEG (corrupt or truncated).',
     },
     {
+      // HEIC is allowed: a container with no image in it cannot be decoded.
       name: 'heic.heic',
-      code: 'UNSUPPORTED_IMAGE_FORMAT',
-      detail: 'x is HEIC/HEIF; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+      code: 'IMAGE_UNDECODABLE',
+      detail: 'x cannot be decoded as HEIC/HEIF.',
+    },
+    {
+      name: 'truncated.heic',
+      code: 'IMAGE_UNDECODABLE',
+      detail: 'x cannot be decoded as HEIC/HEIF (corrupt or truncated).',
     },
     {
       name: 'not-an-image.bin',
       code: 'UNSUPPORTED_IMAGE_FORMAT',
-      detail: 'x is unrecognised data; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF.',
+      detail:
+        'x is unrecognised data; allowed formats are JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC/HEIF.',
     },
   ] as const)('refuses $name with $code', async ({ name, code, detail }) => {
     await expect(normaliseImage(loadImage(name), 'x', options())).rejects.toMatchObject({

@@ -1,5 +1,7 @@
-import type { ImageResult, PredictResponse } from '#shared/contract.ts';
+import type { ImageErrorResult, ImageResult, PredictResponse } from '#shared/contract.ts';
+import type { GatewayError } from '#shared/errors.ts';
 import type { UploadedImage } from '#shared/multipart.ts';
+import { toImageProblem, toProblem } from '#shared/problem.ts';
 import type { NormalisedImage } from './image.ts';
 import type { ModelOutput } from './output.ts';
 import type { Payload } from './payload.ts';
@@ -12,21 +14,47 @@ export interface ImageOutcome {
   readonly variant: string | undefined;
 }
 
+/** Partial mode: an image that failed on its own (its error names its part). */
+export interface ImageFailure {
+  readonly upload: UploadedImage;
+  readonly error: GatewayError;
+}
+
+function isFailure(outcome: ImageOutcome | ImageFailure): outcome is ImageFailure {
+  return 'error' in outcome;
+}
+
 const ms = (value: number) => Math.round(value * 10) / 10;
 
-/** The success body: one result per uploaded image, in upload order. */
+/**
+ * The success body: one result per uploaded image, in upload order; in
+ * partial mode a failed image's result holds its problem.
+ */
 export function buildResponse(
   requestId: string,
   endpointName: string,
   profile: string,
-  outcomes: readonly ImageOutcome[],
+  outcomes: readonly (ImageOutcome | ImageFailure)[],
   timingsMs: { parse: number; normalise: number; inference: number; total: number },
 ): PredictResponse {
   return {
     requestId,
-    endpoint: { name: endpointName, variant: outcomes[0]?.variant ?? null },
-    results: outcomes.map(
-      ({ upload, normalised, payload, output }): ImageResult => ({
+    endpoint: {
+      name: endpointName,
+      variant:
+        outcomes.find((outcome): outcome is ImageOutcome => !isFailure(outcome))?.variant ?? null,
+    },
+    results: outcomes.map((outcome): ImageResult | ImageErrorResult => {
+      const { upload } = outcome;
+      if (isFailure(outcome)) {
+        return {
+          field: upload.field,
+          filename: upload.filename,
+          error: toImageProblem(toProblem(outcome.error, requestId), upload.part),
+        };
+      }
+      const { normalised, payload, output } = outcome;
+      return {
         field: upload.field,
         filename: upload.filename,
         image: normalised.original,
@@ -39,8 +67,8 @@ export function buildResponse(
           bytes: payload.body.length,
         },
         ...output,
-      }),
-    ),
+      };
+    }),
     timingsMs: {
       parse: ms(timingsMs.parse),
       normalise: ms(timingsMs.normalise),

@@ -9,6 +9,7 @@ import sharp, { type FailOnOptions, type Metadata, type Sharp } from 'sharp';
 import type { AllowedImageFormat } from '../contract.ts';
 import { decodeRgb } from '../model-input/prepare.ts';
 import type { RgbImage } from '../model-input/resample.ts';
+import { decodeHeicRgba, flattenRgba } from './heic.ts';
 import { type DecodePlan, planDecode } from './policy.ts';
 
 /** Why an upload was not decoded. */
@@ -116,6 +117,39 @@ async function decodeOnce(
   }
 }
 
+/**
+ * A HEIC: decoded whole by WebAssembly, which cannot be stopped once
+ * started (the pixel limits bound how long it takes); the deadline is
+ * checked before and after.
+ */
+async function decodeHeic(
+  input: Buffer,
+  header: ImageHeader,
+  options: DecodeOptions,
+): Promise<RgbImage> {
+  const deadline = options.deadlineEpochMs;
+  if (deadline !== undefined && Date.now() >= deadline) {
+    throw new DecodeRefusal('deadlinePassed', 'The deadline passed.');
+  }
+  let rgba: Awaited<ReturnType<typeof decodeHeicRgba>>;
+  try {
+    rgba = await decodeHeicRgba(input);
+  } catch (cause) {
+    throw new DecodeRefusal('undecodable', 'The pixel data is missing or corrupt.', { cause });
+  }
+  if (deadline !== undefined && Date.now() >= deadline) {
+    throw new DecodeRefusal('deadlinePassed', 'The deadline passed while decoding.');
+  }
+  // The header's dimensions are what the limits were checked against.
+  if (rgba.width !== header.width || rgba.height !== header.height) {
+    throw new DecodeRefusal(
+      'undecodable',
+      `The decoded image is ${rgba.width}x${rgba.height}, its header says ${header.width}x${header.height}.`,
+    );
+  }
+  return flattenRgba(rgba, options.background);
+}
+
 function samePixels(a: RgbImage, b: RgbImage): boolean {
   const view = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return a.width === b.width && a.height === b.height && view(a.data).equals(view(b.data));
@@ -133,6 +167,7 @@ export async function decodeImage(header: ImageHeader, options: DecodeOptions): 
   if (plan.kind === 'pixelsMissing') {
     throw new DecodeRefusal('undecodable', 'The file stops before the end of its pixel data.');
   }
+  if (header.format === 'heic') return decodeHeic(plan.input, header, options);
   const rgb = await decodeOnce(plan.input, plan.failOn, header, options);
   if (plan.continuation !== undefined) {
     let again: RgbImage | undefined;

@@ -37,6 +37,15 @@ export const DEFAULT_PIXEL_LIMITS = {
   maxWebpPixels: 20_000_000,
 } as const satisfies PixelLimits;
 
+/**
+ * Pixels per HEIC image: decoded whole, as RGBA, by WebAssembly that cannot
+ * be stopped once started (./heic.ts). A 12 MP iPhone photo (4032x3024)
+ * costs about 1.5 CPU-s and 200 MB there, the defaults' budget; a 24 MP one
+ * about 2.8 CPU-s and 390 MB, over it (`npm run bench:heic`). Not a setting
+ * yet: MAX_HEIC_PIXELS would join PixelLimits and the Lambda's environment.
+ */
+export const MAX_HEIC_PIXELS = 12_600_000;
+
 /** The limit an image is over, and what it is. */
 export interface PixelLimitBreach {
   /** As stored (before EXIF orientation), the first page or frame. */
@@ -48,13 +57,13 @@ export interface PixelLimitBreach {
   readonly measure: 'pixels' | 'side';
   /** The kind of image a lower limit is for (`AVIF`, `interlaced PNG`, ...); undefined for the general ones. */
   readonly scope: string | undefined;
-  readonly key: keyof PixelLimits;
+  readonly key: keyof PixelLimits | 'maxHeicPixels';
 }
 
 /** The lower limit that applies to an image of this kind, if any. */
 function scopedLimit(
   header: Pick<ImageHeader, 'format' | 'interlaced'>,
-): { key: keyof PixelLimits; scope: string } | undefined {
+): { key: keyof PixelLimits | 'maxHeicPixels'; scope: string } | undefined {
   switch (header.format) {
     case 'avif':
       return { key: 'maxAvifPixels', scope: 'AVIF' };
@@ -70,6 +79,8 @@ function scopedLimit(
       return header.interlaced
         ? { key: 'maxInterlacedPixels', scope: 'progressive JPEG' }
         : undefined;
+    case 'heic':
+      return { key: 'maxHeicPixels', scope: 'HEIC' };
     case 'tiff':
       return undefined;
   }
@@ -85,15 +96,17 @@ export function pixelLimitBreach(
 ): PixelLimitBreach | undefined {
   const { width, height } = header;
   const pixels = width * height;
+  const limitOf = (key: PixelLimitBreach['key']) =>
+    key === 'maxHeicPixels' ? MAX_HEIC_PIXELS : limits[key];
   const breach = (
-    key: keyof PixelLimits,
+    key: PixelLimitBreach['key'],
     measure: PixelLimitBreach['measure'],
     scope?: string,
-  ): PixelLimitBreach => ({ width, height, pixels, limit: limits[key], measure, scope, key });
+  ): PixelLimitBreach => ({ width, height, pixels, limit: limitOf(key), measure, scope, key });
   if (pixels > limits.maxInputPixels) return breach('maxInputPixels', 'pixels');
   if (Math.max(width, height) > limits.maxInputSidePx) return breach('maxInputSidePx', 'side');
   const scoped = scopedLimit(header);
-  if (scoped !== undefined && pixels > limits[scoped.key]) {
+  if (scoped !== undefined && pixels > limitOf(scoped.key)) {
     return breach(scoped.key, 'pixels', scoped.scope);
   }
   return undefined;

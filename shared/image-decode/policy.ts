@@ -83,6 +83,8 @@ function planJpeg(bytes: Buffer): DecodePlan {
  *   at which libvips fails on a tile libtiff could not read (it does not
  *   turn TIFF warnings into tile failures).
  * - JPEG: see planJpeg.
+ * - HEIC: the header is read by libvips; the pixels are decoded by libheif
+ *   in WebAssembly (./heic.ts), which fails on any missing pixel data.
  */
 export function planDecode(format: AllowedImageFormat, bytes: Buffer): DecodePlan {
   switch (format) {
@@ -99,6 +101,7 @@ export function planDecode(format: AllowedImageFormat, bytes: Buffer): DecodePla
     case 'png':
     case 'gif':
     case 'avif':
+    case 'heic':
       return { kind: 'decode', input: bytes, failOn: 'error' };
   }
 }
