@@ -76,6 +76,8 @@ export interface ImageResult {
   readonly predictions?: readonly Prediction[];
   /** The model's JSON as it answered, when it is not a classifier's. */
   readonly output?: unknown;
+  /** What the gateway tolerated or could not give: non-finite scores, fewer results than TOP_K. */
+  readonly warnings?: readonly string[];
 }
 
 export interface PredictResponse {

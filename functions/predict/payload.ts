@@ -7,6 +7,8 @@ import type { EndpointContentType } from '#shared/predict-env.ts';
 export interface Payload {
   readonly body: Buffer;
   readonly contentType: string;
+  /** The invocation's Accept. @default 'application/json' */
+  readonly accept?: string;
 }
 
 /**
@@ -56,10 +58,15 @@ function quoted(value: string): string {
   return value.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
-function encodeForm(
+/**
+ * A form of the forwarded text fields and the input as a file in `field`.
+ * Deterministic: the boundary is derived from the input.
+ */
+export function encodeForm(
   input: EncodedInput,
   fields: readonly TextField[],
   filename: string | null,
+  field: string = IMAGE_FIELD,
 ): Payload {
   const boundary = `gateway-${createHash('sha256').update(input.body).digest('hex').slice(0, 32)}`;
   const chunks: Buffer[] = [];
@@ -73,7 +80,7 @@ function encodeForm(
   const name = quoted(sentName(filename, input));
   chunks.push(
     Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="${IMAGE_FIELD}"; filename="${name}"\r\nContent-Type: ${input.contentType}\r\n\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(field)}"; filename="${name}"\r\nContent-Type: ${input.contentType}\r\n\r\n`,
     ),
     input.body,
     Buffer.from(`\r\n--${boundary}--\r\n`),
