@@ -56,8 +56,11 @@ export interface FieldAllowlist {
   readonly prefixes: readonly string[];
 }
 
-/** Field names are what a form may carry: 1..256 visible characters, `*` only as a final wildcard. */
-const FIELD_PATTERN = /^[^\s*]{1,256}\*?$/;
+/**
+ * A name of 1..256 characters without spaces, or a prefix followed by `*`
+ * (`*` alone forwards every field, as the gateway did before the allowlist).
+ */
+const FIELD_PATTERN = /^(?:[^\s*]{1,256}|[^\s*]{0,256}\*)$/;
 
 /** True when `entry` is a usable allowlist entry (a name, or a prefix ending in `*`). */
 export function isFieldPattern(entry: string): boolean {

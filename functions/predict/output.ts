@@ -83,10 +83,9 @@ function predictionItems(value: unknown): Array<[string, number | null]> | undef
   return items;
 }
 
+/** Numbers, of which NaN and Infinity may have become null; rankScores refuses a list with no finite one. */
 function isScoreList(value: unknown): value is Array<number | null> {
-  return (
-    Array.isArray(value) && value.length > 0 && value.every(isScoreSlot) && value.some(isScore)
-  );
+  return Array.isArray(value) && value.length > 0 && value.every(isScoreSlot);
 }
 
 function isLabelList(value: unknown): value is string[] {
