@@ -2,7 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { cdkContext, Settings } from '#shared/config-kit.ts';
+import { isFieldPattern } from '#shared/custom-attributes.ts';
+import { isJsonPointer } from '#shared/endpoint-protocol/json-pointer.ts';
+import {
+  BODY_ENCODINGS,
+  DEFAULT_ENDPOINT_PROTOCOL,
+  ENDPOINT_PROTOCOLS,
+  OUTPUT_MODES,
+  TRITON_TENSOR_MODES,
+} from '#shared/endpoint-protocol/presets.ts';
 import { DEFAULT_PROFILE_NAME } from '#shared/model-input/profile.ts';
+import type { ConfigKey } from '#shared/predict-env.ts';
 import type { ImageInferenceApiStage } from './constructs/image-inference-api.ts';
 import type { ModelEndpointMode, ModelEndpointProps } from './constructs/model-endpoint.ts';
 
@@ -57,6 +67,39 @@ export const CONTEXT_DEFAULTS = {
   modelMemorySizeMb: '2048',
   /** Serverless concurrent invocations. */
   modelMaxConcurrency: '5',
+  /**
+   * The model container's family (shared/endpoint-protocol/presets.ts):
+   * request body, Content-Type, Accept and how the answer is read
+   * (ENDPOINT_PROTOCOL; `npm start` also sets the local model server's
+   * MODEL_SERVER_PROTOCOL from it).
+   */
+  endpointProtocol: DEFAULT_ENDPOINT_PROTOCOL,
+  /** Form fields forwarded as custom attributes: names or `prefix*`, comma-separated; none by default (FORWARD_FIELDS). */
+  forwardFields: '',
+  /** The Accept of each invocation (ENDPOINT_ACCEPT); the preset's when empty. */
+  endpointAccept: '',
+  /** raw, base64, multipart, json or triton (ENDPOINT_BODY_ENCODING); the preset's when empty. */
+  endpointBodyEncoding: '',
+  /** The request Content-Type (ENDPOINT_CONTENT_TYPE); the preset's when empty. */
+  endpointContentType: '',
+  /** The file field of a multipart body (ENDPOINT_MULTIPART_FIELD). */
+  endpointMultipartField: '',
+  /** A json body's template with "{{base64}}" or "{{tensor}}" (ENDPOINT_JSON_TEMPLATE). */
+  endpointJsonTemplate: '',
+  /** json or binary (TRITON_TENSOR_MODE). */
+  tritonTensorMode: '',
+  /** The Triton input tensor (TRITON_INPUT_NAME). */
+  tritonInputName: '',
+  /** The Triton output tensor (TRITON_OUTPUT_NAME). */
+  tritonOutputName: '',
+  /** classification or passthrough (MODEL_OUTPUT_MODE). */
+  outputMode: '',
+  /** RFC 6901 pointer to the scores in the answer (MODEL_SCORES_POINTER). */
+  scoresPointer: '',
+  /** RFC 6901 pointer to the labels in the answer (MODEL_LABELS_POINTER). */
+  labelsPointer: '',
+  /** The model's labels: comma-separated, or a JSON array (MODEL_LABELS). */
+  labels: '',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
@@ -79,6 +122,8 @@ export interface AppSettings {
   readonly modelInputProfile: string;
   /** The model to deploy, or undefined to use the existing endpoint `endpointName`. */
   readonly model: Omit<ModelEndpointProps, 'endpointName'> | undefined;
+  /** The endpoint protocol settings, as the predict function's environment (by config key). */
+  readonly functionEnvironment: Partial<Record<ConfigKey, string>>;
 }
 
 /** Reads one context value: `-c` gives strings, cdk.json gives JSON values. */
@@ -260,5 +305,77 @@ export function readSettings(read: ContextReader): AppSettings {
     ),
     modelInputProfile: text(settings, 'modelInputProfile'),
     model: model(settings),
+    functionEnvironment: protocolEnvironment(settings),
   };
+}
+
+/** Context key -> the handler's config key, for the protocol settings passed through. */
+const PROTOCOL_CONTEXT = {
+  endpointProtocol: 'endpointProtocol',
+  forwardFields: 'forwardFields',
+  endpointAccept: 'endpointAccept',
+  endpointBodyEncoding: 'endpointBodyEncoding',
+  endpointContentType: 'endpointContentType',
+  endpointMultipartField: 'endpointMultipartField',
+  endpointJsonTemplate: 'endpointJsonTemplate',
+  tritonTensorMode: 'tritonTensorMode',
+  tritonInputName: 'tritonInputName',
+  tritonOutputName: 'tritonOutputName',
+  outputMode: 'modelOutputMode',
+  scoresPointer: 'modelScoresPointer',
+  labelsPointer: 'modelLabelsPointer',
+  labels: 'modelLabels',
+} as const satisfies Partial<Record<ContextKey, ConfigKey>>;
+
+/**
+ * The protocol settings set in context, checked here where they have a
+ * closed set of values (the handler checks the rest at cold start with the
+ * same rules), as the function's environment. Unset keys are left out, so
+ * the handler's defaults apply. A JSON array (cdk.json) of labels or fields
+ * is passed on as JSON or comma-joined.
+ */
+function protocolEnvironment(settings: Settings): Partial<Record<ConfigKey, string>> {
+  const environment: Partial<Record<ConfigKey, string>> = {};
+  const choice = (key: ContextKey, allowed: readonly string[]) => {
+    const value = settings.optionalString(key) ?? '';
+    if (value !== '' && !allowed.includes(value)) {
+      settings.fail(key, value, `one of ${allowed.join(', ')}`);
+    }
+    return value;
+  };
+  const checks: Partial<Record<ContextKey, () => string>> = {
+    endpointProtocol: () =>
+      settings.oneOf('endpointProtocol', ENDPOINT_PROTOCOLS, DEFAULT_ENDPOINT_PROTOCOL),
+    endpointBodyEncoding: () => choice('endpointBodyEncoding', BODY_ENCODINGS),
+    tritonTensorMode: () => choice('tritonTensorMode', TRITON_TENSOR_MODES),
+    outputMode: () => choice('outputMode', OUTPUT_MODES),
+    forwardFields: () => {
+      const entries = settings.list('forwardFields', []);
+      const wrong = entries.find((entry) => !isFieldPattern(entry));
+      if (wrong !== undefined) {
+        settings.fail('forwardFields', wrong, 'field names, or prefixes ending in * (no spaces)');
+      }
+      return entries.join(',');
+    },
+    labels: () => {
+      const value = settings.source.get('labels');
+      return Array.isArray(value) ? JSON.stringify(value) : text(settings, 'labels');
+    },
+  };
+  for (const key of ['scoresPointer', 'labelsPointer'] as const) {
+    checks[key] = () => {
+      const value = text(settings, key);
+      if (value !== '' && !isJsonPointer(value)) {
+        settings.fail(key, value, 'a JSON Pointer (RFC 6901) such as /predictions/0/probabilities');
+      }
+      return value;
+    };
+  }
+  for (const [key, configKey] of Object.entries(PROTOCOL_CONTEXT) as Array<
+    [keyof typeof PROTOCOL_CONTEXT, ConfigKey]
+  >) {
+    const value = (checks[key] ?? (() => text(settings, key)))();
+    if (settings.source.get(key) !== undefined && value !== '') environment[configKey] = value;
+  }
+  return environment;
 }

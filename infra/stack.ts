@@ -46,6 +46,7 @@ export class ImageInferenceStack extends Stack {
       architecture: settings.architecture,
       cloudWatchRole: settings.apiGatewayAccountRole === 'create',
       modelInputProfile: settings.modelInputProfile,
+      functionEnvironment: settings.functionEnvironment,
     });
     if (this.model.endpoint !== undefined) {
       // Stages go live only once the endpoint they name exists.
