@@ -18,6 +18,7 @@ describe('loadServerConfig', () => {
       invocationTimeoutMs: SAGEMAKER_CONTAINER_TIMEOUT_MS,
       modelThreads: 0,
       maxBatchSize: 16,
+      protocol: 'raw-image',
       faults: {
         latencyMs: 0,
         status: undefined,
