@@ -11,6 +11,7 @@ import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
 import { synthesizeTemplate } from '../infra/app.ts';
+import { DEFAULT_MODEL_CONFIG } from '../model-server/paths.ts';
 import type { ClientLimits } from './client-errors.ts';
 import { type ApiModel, readApiModel } from './emulation/api-model.ts';
 import type { ServiceAnswer } from './emulation/permissions.ts';
@@ -149,6 +150,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The stack first: a context value the app refuses fails here (ConfigError)
   // before a model server is started.
   const model = localApiModel(options.context);
+  const functionEnv = (fn: { readonly environment: Readonly<Record<string, string>> }) =>
+    localFunctionEnv({ ...fn.environment, ...options.functionEnv }, options);
+  // The model server plays the container the function's protocol speaks to.
+  const [firstFunction] = model.functions.values();
+  const protocol =
+    firstFunction === undefined ? undefined : functionEnv(firstFunction).ENDPOINT_PROTOCOL;
   await ensureFree(options.port, 'port');
   await ensureFree(options.modelPort, 'modelPort');
   const supervisor = new ModelSupervisor({
@@ -164,6 +171,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           HOST: '127.0.0.1',
           MODEL_SERVER_MODE: 'local',
           LOCAL_FAULTS: options.localFaults === true ? 'on' : 'off',
+          ...(protocol === undefined ? {} : { MODEL_SERVER_PROTOCOL: protocol }),
           ...options.modelEnv,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,7 +186,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const handlers = new Map<string, LambdaHandler>(
       [...model.functions.values()].map((fn) => {
         const runtime = {
-          config: loadConfig({ ...fn.environment, ...options.functionEnv }),
+          config: loadConfig(functionEnv(fn)),
           client: createRuntimeClient({
             endpoint: modelUrl,
             region: 'us-east-1',
@@ -221,4 +229,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await supervisor.stop();
     throw error;
   }
+}
+
+/**
+ * The function's environment as the local stack runs it: with per-request
+ * faults on, `fault-*` form fields are allowlisted (FORWARD_FIELDS) so they
+ * reach the model server; under a protocol whose answers carry no labels,
+ * and none configured, the labels of the model the local server serves
+ * (its classifier.json) are the function's, as a deployer would configure
+ * them for that model.
+ */
+function localFunctionEnv(
+  env: Readonly<Record<string, string>>,
+  options: LocalStackOptions,
+): Record<string, string> {
+  const out: Record<string, string> = { ...env };
+  if (options.localFaults === true) {
+    out.FORWARD_FIELDS = [env.FORWARD_FIELDS, 'fault-*'].filter(Boolean).join(',');
+  }
+  const protocol = env.ENDPOINT_PROTOCOL;
+  if (
+    protocol !== undefined &&
+    protocol !== 'raw-image' &&
+    env.MODEL_LABELS === undefined &&
+    env.MODEL_LABELS_FILE === undefined
+  ) {
+    out.MODEL_LABELS_FILE = options.modelEnv?.MODEL_CONFIG ?? DEFAULT_MODEL_CONFIG;
+  }
+  return out;
 }

@@ -91,7 +91,12 @@ export function createContainer(options: ContainerOptions): Container {
     const decodeStart = performance.now();
     const { classifier, affine, queue } = model;
     const spec = classifier.config.input;
-    const presented = presentRequest(protocol, request.contentType, request.body);
+    const presented = presentRequest(
+      protocol,
+      request.contentType,
+      request.body,
+      request.customAttributes,
+    );
     const input = await readInput(presented.contentType, presented.body, limits, spec);
     const size = classifier.imageSize;
     const tensor = new Float32Array(input.images.length * size);

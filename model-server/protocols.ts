@@ -62,6 +62,27 @@ function npyRequest(data: Float32Array, shape: readonly number[]): PresentedRequ
   return { contentType: NPY_CONTENT_TYPE, body: encodeNpy(data, shape) };
 }
 
+/** The name the local TF Serving presentation serves its one model under. */
+export const TFS_MODEL_NAME = 'model';
+
+/**
+ * SageMaker's TF Serving container routes on custom attributes
+ * (`tfs-model-name`, `tfs-method`, pairs split by `,`; the gateway joins
+ * with `;`): another model or method than the served one is refused, as
+ * TF Serving refuses a servable it does not have.
+ */
+function tfsRouting(customAttributes: string | undefined): void {
+  for (const pair of (customAttributes ?? '').split(/[;,]/)) {
+    const [name, value = ''] = pair.split('=').map((part) => part.trim());
+    if (name === 'tfs-model-name' && value !== TFS_MODEL_NAME) {
+      throw badInput(`Servable not found for request: Latest(${value})`);
+    }
+    if (name === 'tfs-method' && value !== 'predict') {
+      throw badInput(`${value} is not supported by this model's signature; use predict.`);
+    }
+  }
+}
+
 /** TF Serving's REST predict request: row (`instances`) or columnar (`inputs`) format. */
 function tensorflowServing(contentType: string, body: Buffer): PresentedRequest {
   if (contentType !== 'application/json') {
@@ -160,6 +181,7 @@ export function presentRequest(
   protocol: EndpointProtocol,
   contentType: string | undefined,
   body: Buffer,
+  customAttributes?: string,
 ): PresentedRequest {
   const type = mediaType(contentType);
   switch (protocol) {
@@ -181,6 +203,7 @@ export function presentRequest(
       );
     }
     case 'tensorflow-serving':
+      tfsRouting(customAttributes);
       return tensorflowServing(type, body);
     case 'huggingface':
       // The toolkit's decoders know image/x-image and image/*, not application/x-image.
