@@ -61,6 +61,9 @@ describe('readSettings', () => {
       modelLabels: 'a,b',
       forwardFields: 'note',
     });
+    expect(read({ labelsFile: 'labels.txt' }).functionEnvironment).toEqual({
+      modelLabelsFile: 'labels.txt',
+    });
   });
 
   it("reads apiGatewayAccountRole: existing leaves the account's CloudWatch role alone", () => {

@@ -100,6 +100,11 @@ export const CONTEXT_DEFAULTS = {
   labelsPointer: '',
   /** The model's labels: comma-separated, or a JSON array (MODEL_LABELS). */
   labels: '',
+  /**
+   * A labels file on this machine (JSON array, `{"labels": [...]}`, or one
+   * per line), copied into the function's bundle (MODEL_LABELS_FILE).
+   */
+  labelsFile: '',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
@@ -325,6 +330,7 @@ const PROTOCOL_CONTEXT = {
   scoresPointer: 'modelScoresPointer',
   labelsPointer: 'modelLabelsPointer',
   labels: 'modelLabels',
+  labelsFile: 'modelLabelsFile',
 } as const satisfies Partial<Record<ContextKey, ConfigKey>>;
 
 /**

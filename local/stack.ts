@@ -5,7 +5,7 @@ import {
   createServer as createNetServer,
   type Server as NetServer,
 } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
@@ -247,12 +247,17 @@ function localFunctionEnv(
   if (options.localFaults === true) {
     out.FORWARD_FIELDS = [env.FORWARD_FIELDS, 'fault-*'].filter(Boolean).join(',');
   }
+  // The template names the copy in the bundle; locally the file is where the context says.
+  const labelsFile = options.context?.labelsFile;
+  if (typeof labelsFile === 'string' && labelsFile.trim() !== '') {
+    out.MODEL_LABELS_FILE = resolve(labelsFile);
+  }
   const protocol = env.ENDPOINT_PROTOCOL;
   if (
     protocol !== undefined &&
     protocol !== 'raw-image' &&
     env.MODEL_LABELS === undefined &&
-    env.MODEL_LABELS_FILE === undefined
+    out.MODEL_LABELS_FILE === undefined
   ) {
     out.MODEL_LABELS_FILE = options.modelEnv?.MODEL_CONFIG ?? DEFAULT_MODEL_CONFIG;
   }
