@@ -11,7 +11,6 @@ import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
 import { synthesizeTemplate } from '../infra/app.ts';
-import { DEFAULT_MODEL_CONFIG } from '../model-server/paths.ts';
 import type { ClientLimits } from './client-errors.ts';
 import { type ApiModel, readApiModel } from './emulation/api-model.ts';
 import type { ServiceAnswer } from './emulation/permissions.ts';
@@ -22,6 +21,19 @@ import { ModelSupervisor, type ModelSupervisorOptions } from './model-supervisor
 export { ModelServerStartError } from './model-supervisor.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The classifier.json the model server serves when MODEL_CONFIG is unset
+ * (model-server/paths.ts DEFAULT_MODEL_CONFIG, named here as a path: local/
+ * runs the model server as a process and imports none of it).
+ */
+const BUNDLED_MODEL_CONFIG = join(
+  ROOT,
+  '.cache',
+  'models',
+  'nsfwjs-mobilenet-v2',
+  'classifier.json',
+);
 
 /** Dummy credentials: the local model server checks a request is signed, not by whom. */
 const LOCAL_CREDENTIALS = {
@@ -259,7 +271,7 @@ function localFunctionEnv(
     env.MODEL_LABELS === undefined &&
     out.MODEL_LABELS_FILE === undefined
   ) {
-    out.MODEL_LABELS_FILE = options.modelEnv?.MODEL_CONFIG ?? DEFAULT_MODEL_CONFIG;
+    out.MODEL_LABELS_FILE = options.modelEnv?.MODEL_CONFIG ?? BUNDLED_MODEL_CONFIG;
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   jsonHeaderSize,
@@ -5,6 +6,7 @@ import {
   tritonBinaryContentType,
 } from '#shared/endpoint-protocol/triton.ts';
 import { decodeNpy } from '#shared/model-input/npy.ts';
+import { DEFAULT_MODEL_CONFIG, ROOT_DIR } from './paths.ts';
 import { presentAnswer, presentRequest } from './protocols.ts';
 
 const LABELS = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'];
@@ -187,5 +189,13 @@ describe('presentAnswer: each family answer shape', () => {
       ],
     });
     expect(binary.length).toBe(20);
+  });
+});
+
+describe('the bundled model config path', () => {
+  it('is the one local/stack.ts names for the labels of protocols whose answers carry none', () => {
+    expect(relative(ROOT_DIR, DEFAULT_MODEL_CONFIG).split(sep).join('/')).toBe(
+      '.cache/models/nsfwjs-mobilenet-v2/classifier.json',
+    );
   });
 });
