@@ -147,7 +147,7 @@ export const PROTOCOL_PRESETS: Readonly<Record<EndpointProtocol, ProtocolPreset>
     ...BASE,
     pixels: 'image',
     contentType: 'application/x-image',
-    docs: 'https://docs.aws.amazon.com/sagemaker/latest/dg/IC-inference.html',
+    docs: 'https://docs.aws.amazon.com/sagemaker/latest/dg/image-classification.html',
   },
   // JumpStart image classification: `application/json;verbose` adds
   // `labels` and `predicted_label` to `probabilities`.

@@ -4,6 +4,7 @@ import { jsonHeaderSize, splitBinaryJson } from '#shared/endpoint-protocol/trito
 import { allocateNpy, decodeNpy } from '#shared/model-input/npy.ts';
 import type { EncodedInput } from '#shared/model-input/prepare.ts';
 import { createEncoder, type RequestSpec, splitTemplate } from './request.ts';
+import { addBatchDimension } from './tensor.ts';
 
 /** A 2x1 `.npy` input, pixels 0..5. */
 function npyInput(): EncodedInput {
@@ -174,5 +175,14 @@ describe('splitTemplate', () => {
     { template: 'not json "{{base64}}"', ok: false },
   ])('$template: $ok', ({ template, ok }) => {
     expect(splitTemplate(template) !== undefined).toBe(ok);
+  });
+});
+
+describe('addBatchDimension', () => {
+  it('adds the batch dimension once, however often a body is framed', () => {
+    const input = npyInput();
+    expect(addBatchDimension(input.body)).toBe(true);
+    expect(addBatchDimension(input.body)).toBe(true);
+    expect(decodeNpy(input.body).shape).toEqual([1, 1, 2, 3]);
   });
 });
