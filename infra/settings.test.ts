@@ -35,6 +35,17 @@ describe('readSettings', () => {
     });
   });
 
+  it('has the bundled model server (model: asset) present the protocol the function speaks', () => {
+    expect(read({ model: 'asset', endpointProtocol: 'triton' }).model).toMatchObject({
+      containerEnvironment: { MODEL_SERVER_PROTOCOL: 'triton' },
+    });
+    expect(read({ model: 'asset' }).model).not.toHaveProperty('containerEnvironment');
+    // A team's own image is the container itself: nothing is set on it.
+    expect(read({ model: IMAGE, endpointProtocol: 'triton' }).model).not.toHaveProperty(
+      'containerEnvironment',
+    );
+  });
+
   it('passes the endpoint protocol settings to the function environment', () => {
     expect(
       read({

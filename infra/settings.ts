@@ -8,6 +8,7 @@ import {
   BODY_ENCODINGS,
   DEFAULT_ENDPOINT_PROTOCOL,
   ENDPOINT_PROTOCOLS,
+  MODEL_SERVER_PROTOCOL_ENV,
   OUTPUT_MODES,
   TRITON_TENSOR_MODES,
 } from '#shared/endpoint-protocol/presets.ts';
@@ -272,10 +273,15 @@ function model(settings: Settings): AppSettings['model'] {
     source === 'asset'
       ? { imageAssetDirectory: MODEL_ASSET_DIRECTORY, imageAssetFile: MODEL_ASSET_FILE }
       : { imageUri: source };
+  // The bundled model server presents the container contract the function speaks.
+  const protocol = settings.optionalString('endpointProtocol');
   const common = {
     ...image,
     mode: mode as ModelEndpointMode,
     modelDataUrl: modelDataUrl || undefined,
+    ...(source === 'asset' && protocol !== undefined && protocol !== DEFAULT_ENDPOINT_PROTOCOL
+      ? { containerEnvironment: { [MODEL_SERVER_PROTOCOL_ENV]: protocol } }
+      : {}),
   };
   return mode === 'realtime'
     ? {
@@ -297,6 +303,7 @@ function model(settings: Settings): AppSettings['model'] {
  */
 export function readSettings(read: ContextReader): AppSettings {
   const settings = new Settings(cdkContext(read));
+  const functionEnvironment = protocolEnvironment(settings);
   return {
     stackName: text(settings, 'stackName'),
     endpointName: text(settings, 'endpointName'),
@@ -309,8 +316,9 @@ export function readSettings(read: ContextReader): AppSettings {
       CONTEXT_DEFAULTS.apiGatewayAccountRole,
     ),
     modelInputProfile: text(settings, 'modelInputProfile'),
+    // Checked first: model() passes the protocol to the bundled model server.
+    functionEnvironment,
     model: model(settings),
-    functionEnvironment: protocolEnvironment(settings),
   };
 }
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
+import { MODEL_SERVER_PROTOCOL_ENV } from '#shared/endpoint-protocol/presets.ts';
 import { synthesizeTemplate } from '../infra/app.ts';
 import type { ClientLimits } from './client-errors.ts';
 import { type ApiModel, readApiModel } from './emulation/api-model.ts';
@@ -183,7 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           HOST: '127.0.0.1',
           MODEL_SERVER_MODE: 'local',
           LOCAL_FAULTS: options.localFaults === true ? 'on' : 'off',
-          ...(protocol === undefined ? {} : { MODEL_SERVER_PROTOCOL: protocol }),
+          ...(protocol === undefined ? {} : { [MODEL_SERVER_PROTOCOL_ENV]: protocol }),
           ...options.modelEnv,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,10 @@
  * list the config loader, the Dockerfile and model-server/README.md use.
  */
 import { SAGEMAKER_CONTAINER_TIMEOUT_MS } from '#shared/aws-facts.ts';
-import { DEFAULT_ENDPOINT_PROTOCOL } from '#shared/endpoint-protocol/presets.ts';
+import {
+  DEFAULT_ENDPOINT_PROTOCOL,
+  MODEL_SERVER_PROTOCOL_ENV,
+} from '#shared/endpoint-protocol/presets.ts';
 
 export const MODEL_SERVER_ENV = {
   /** Port of the HTTP server (SageMaker requires 8080 in a container). */
@@ -31,7 +34,7 @@ export const MODEL_SERVER_ENV = {
    * presents (shared/endpoint-protocol/presets.ts); `npm start` sets it from
    * the CDK context `endpointProtocol`.
    */
-  protocol: 'MODEL_SERVER_PROTOCOL',
+  protocol: MODEL_SERVER_PROTOCOL_ENV,
   /** Fault injection, off by default: see faults.ts. */
   faultLatencyMs: 'FAULT_LATENCY_MS',
   faultStatus: 'FAULT_STATUS',

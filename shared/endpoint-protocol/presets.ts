@@ -23,6 +23,13 @@ export const ENDPOINT_PROTOCOLS = [
 ] as const;
 export type EndpointProtocol = (typeof ENDPOINT_PROTOCOLS)[number];
 
+/**
+ * The model server's variable naming the protocol it presents: set by
+ * `npm start` and, for the bundled model server deployed as `model: asset`,
+ * by the CDK app, from the same `endpointProtocol` context.
+ */
+export const MODEL_SERVER_PROTOCOL_ENV = 'MODEL_SERVER_PROTOCOL';
+
 /** The protocol when none is set: today's gateway (the profile's own body, `application/json` answers). */
 export const DEFAULT_ENDPOINT_PROTOCOL: EndpointProtocol = 'raw-image';
 
