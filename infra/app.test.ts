@@ -217,6 +217,25 @@ describe('synthesizeTemplate', () => {
     expect(Object.keys(existing.Resources)).not.toContain('ApiRestApiCloudWatchRoleB7879BFC');
   });
 
+  it('passes endpointProtocol and forwardFields to the predict function (issue 16)', () => {
+    const withProtocol = synthesizeTemplate({
+      endpointProtocol: 'jumpstart-ic',
+      forwardFields: 'note',
+    }) as typeof template;
+    const variables = Object.values(withProtocol.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map(
+        (r) =>
+          (r as unknown as { Properties: { Environment: { Variables: Record<string, string> } } })
+            .Properties.Environment.Variables,
+      );
+    expect(variables).toHaveLength(1);
+    expect(variables[0]).toMatchObject({
+      ENDPOINT_PROTOCOL: 'jumpstart-ic',
+      FORWARD_FIELDS: 'note',
+    });
+  });
+
   it('describes the stack, and checks the CDK bootstrap version', () => {
     const whole = template as unknown as Record<string, unknown>;
     expect(whole.Description).toBe(

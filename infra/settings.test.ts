@@ -30,6 +30,50 @@ describe('readSettings', () => {
       apiGatewayAccountRole: 'create',
       modelInputProfile: 'nsfwjs-mobilenet-v2',
       model: undefined,
+      // Issue 16: no protocol setting reaches the function unless set.
+      functionEnvironment: {},
+    });
+  });
+
+  it('has the bundled model server (model: asset) present the protocol the function speaks', () => {
+    expect(read({ model: 'asset', endpointProtocol: 'triton' }).model).toMatchObject({
+      containerEnvironment: { MODEL_SERVER_PROTOCOL: 'triton' },
+    });
+    expect(read({ model: 'asset' }).model).not.toHaveProperty('containerEnvironment');
+    // A team's own image is the container itself: nothing is set on it.
+    expect(read({ model: IMAGE, endpointProtocol: 'triton' }).model).not.toHaveProperty(
+      'containerEnvironment',
+    );
+  });
+
+  it('passes the endpoint protocol settings to the function environment', () => {
+    expect(
+      read({
+        endpointProtocol: 'triton',
+        forwardFields: ['note', 'tfs-*'],
+        tritonTensorMode: 'json',
+        tritonInputName: 'input_1',
+        outputMode: 'classification',
+        scoresPointer: '/outputs/0/data',
+        labels: ['tabby, tabby cat', 'dog'],
+        endpointAccept: 'application/json',
+      }).functionEnvironment,
+    ).toEqual({
+      endpointProtocol: 'triton',
+      forwardFields: 'note,tfs-*',
+      tritonTensorMode: 'json',
+      tritonInputName: 'input_1',
+      modelOutputMode: 'classification',
+      modelScoresPointer: '/outputs/0/data',
+      modelLabels: '["tabby, tabby cat","dog"]',
+      endpointAccept: 'application/json',
+    });
+    expect(read({ labels: 'a,b', forwardFields: 'note' }).functionEnvironment).toEqual({
+      modelLabels: 'a,b',
+      forwardFields: 'note',
+    });
+    expect(read({ labelsFile: 'labels.txt' }).functionEnvironment).toEqual({
+      modelLabelsFile: 'labels.txt',
     });
   });
 
@@ -90,6 +134,26 @@ describe('readSettings', () => {
   });
 
   const errors: Array<[string, Record<string, unknown>, string]> = [
+    [
+      'an unknown endpoint protocol',
+      { endpointProtocol: 'keras' },
+      'Context value endpointProtocol must be one of raw-image, torchserve, pytorch-dlc, tensorflow-serving, huggingface, sagemaker-image-classification, jumpstart-ic, triton, detection, but received "keras"',
+    ],
+    [
+      'a forwarded field with a space',
+      { forwardFields: 'a b' },
+      'Context value forwardFields must be field names, or prefixes ending in * (no spaces), but received "a b"',
+    ],
+    [
+      'an unknown body encoding',
+      { endpointBodyEncoding: 'xml' },
+      'Context value endpointBodyEncoding must be one of raw, base64, multipart, json, triton, but received "xml"',
+    ],
+    [
+      'a scores pointer without its slash',
+      { scoresPointer: 'predictions' },
+      'Context value scoresPointer must be a JSON Pointer (RFC 6901) such as /predictions/0/probabilities, but received "predictions"',
+    ],
     [
       'an unknown architecture',
       { architecture: 'arm' },

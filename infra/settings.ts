@@ -2,9 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { cdkContext, Settings } from '#shared/config-kit.ts';
+import {
+  DEFAULT_ENDPOINT_PROTOCOL,
+  MODEL_SERVER_PROTOCOL_ENV,
+} from '#shared/endpoint-protocol/presets.ts';
 import { DEFAULT_PROFILE_NAME } from '#shared/model-input/profile.ts';
+import type { ConfigKey } from '#shared/predict-env.ts';
 import type { ImageInferenceApiStage } from './constructs/image-inference-api.ts';
 import type { ModelEndpointMode, ModelEndpointProps } from './constructs/model-endpoint.ts';
+import { protocolEnvironment } from './protocol-settings.ts';
 
 /**
  * The app's settings, read from CDK context (`cdk synth -c key=value`, or
@@ -78,6 +84,44 @@ export const CONTEXT_DEFAULTS = {
   authorizerCacheTtlSeconds: '300',
   /** An email address the alarm topic sends to (confirmed by its owner); empty: none. */
   alarmEmail: '',
+  /**
+   * The model container's family (shared/endpoint-protocol/presets.ts):
+   * request body, Content-Type, Accept and how the answer is read
+   * (ENDPOINT_PROTOCOL; `npm start` also sets the local model server's
+   * MODEL_SERVER_PROTOCOL from it).
+   */
+  endpointProtocol: DEFAULT_ENDPOINT_PROTOCOL,
+  /** Form fields forwarded as custom attributes: names or `prefix*`, comma-separated; none by default (FORWARD_FIELDS). */
+  forwardFields: '',
+  /** The Accept of each invocation (ENDPOINT_ACCEPT); the preset's when empty. */
+  endpointAccept: '',
+  /** raw, base64, multipart, json or triton (ENDPOINT_BODY_ENCODING); the preset's when empty. */
+  endpointBodyEncoding: '',
+  /** The request Content-Type (ENDPOINT_CONTENT_TYPE); the preset's when empty. */
+  endpointContentType: '',
+  /** The file field of a multipart body (ENDPOINT_MULTIPART_FIELD). */
+  endpointMultipartField: '',
+  /** A json body's template with "{{base64}}" or "{{tensor}}" (ENDPOINT_JSON_TEMPLATE). */
+  endpointJsonTemplate: '',
+  /** json or binary (TRITON_TENSOR_MODE). */
+  tritonTensorMode: '',
+  /** The Triton input tensor (TRITON_INPUT_NAME). */
+  tritonInputName: '',
+  /** The Triton output tensor (TRITON_OUTPUT_NAME). */
+  tritonOutputName: '',
+  /** classification or passthrough (MODEL_OUTPUT_MODE). */
+  outputMode: '',
+  /** RFC 6901 pointer to the scores in the answer (MODEL_SCORES_POINTER). */
+  scoresPointer: '',
+  /** RFC 6901 pointer to the labels in the answer (MODEL_LABELS_POINTER). */
+  labelsPointer: '',
+  /** The model's labels: comma-separated, or a JSON array (MODEL_LABELS). */
+  labels: '',
+  /**
+   * A labels file on this machine (JSON array, `{"labels": [...]}`, or one
+   * per line), copied into the function's bundle (MODEL_LABELS_FILE).
+   */
+  labelsFile: '',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
@@ -104,6 +148,8 @@ export interface AppSettings {
   readonly authorizer: JwtAuthorizerSettings | undefined;
   /** Where alarm notifications are emailed, or undefined for the topic alone. */
   readonly alarmEmail: string | undefined;
+  /** The endpoint protocol settings, as the predict function's environment (by config key). */
+  readonly functionEnvironment: Partial<Record<ConfigKey, string>>;
 }
 
 /** Which authorizer the API has (`authorizer`). */
@@ -259,10 +305,15 @@ function model(settings: Settings): AppSettings['model'] {
     source === 'asset'
       ? { imageAssetDirectory: MODEL_ASSET_DIRECTORY, imageAssetFile: MODEL_ASSET_FILE }
       : { imageUri: source };
+  // The bundled model server presents the container contract the function speaks.
+  const protocol = settings.optionalString('endpointProtocol');
   const common = {
     ...image,
     mode: mode as ModelEndpointMode,
     modelDataUrl: modelDataUrl || undefined,
+    ...(source === 'asset' && protocol !== undefined && protocol !== DEFAULT_ENDPOINT_PROTOCOL
+      ? { containerEnvironment: { [MODEL_SERVER_PROTOCOL_ENV]: protocol } }
+      : {}),
   };
   return mode === 'realtime'
     ? {
@@ -331,6 +382,7 @@ function alarmEmail(settings: Settings): string | undefined {
  */
 export function readSettings(read: ContextReader): AppSettings {
   const settings = new Settings(cdkContext(read));
+  const functionEnvironment = protocolEnvironment(settings);
   return {
     stackName: text(settings, 'stackName'),
     endpointName: text(settings, 'endpointName'),
@@ -343,6 +395,8 @@ export function readSettings(read: ContextReader): AppSettings {
       CONTEXT_DEFAULTS.apiGatewayAccountRole,
     ),
     modelInputProfile: text(settings, 'modelInputProfile'),
+    // Checked first: model() passes the protocol to the bundled model server.
+    functionEnvironment,
     model: model(settings),
     authorizer: authorizer(settings),
     alarmEmail: alarmEmail(settings),

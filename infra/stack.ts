@@ -50,6 +50,7 @@ export class ImageInferenceStack extends Stack {
       cloudWatchRole: settings.apiGatewayAccountRole === 'create',
       modelInputProfile: settings.modelInputProfile,
       authorizer: settings.authorizer,
+      functionEnvironment: settings.functionEnvironment,
     });
     if (this.model.endpoint !== undefined) {
       // Stages go live only once the endpoint they name exists.

@@ -5,11 +5,12 @@ import {
   createServer as createNetServer,
   type Server as NetServer,
 } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '#predict/config.ts';
 import { createHandler } from '#predict/handler.ts';
 import { createRuntimeClient } from '#predict/invoke.ts';
+import { MODEL_SERVER_PROTOCOL_ENV } from '#shared/endpoint-protocol/presets.ts';
 import { loadAuthorizerConfig } from '../functions/authorizer/config.ts';
 import { createAuthorizer } from '../functions/authorizer/handler.ts';
 import type { ClientLimits } from './client-errors.ts';
@@ -29,6 +30,19 @@ import { synthesizeInChild } from './synth.ts';
 export { ModelServerStartError } from './model-supervisor.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The classifier.json the model server serves when MODEL_CONFIG is unset
+ * (model-server/paths.ts DEFAULT_MODEL_CONFIG, named here as a path: local/
+ * runs the model server as a process and imports none of it).
+ */
+const BUNDLED_MODEL_CONFIG = join(
+  ROOT,
+  '.cache',
+  'models',
+  'nsfwjs-mobilenet-v2',
+  'classifier.json',
+);
 
 /** Dummy credentials: the local model server checks a request is signed, not by whom. */
 const LOCAL_CREDENTIALS = {
@@ -155,6 +169,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const model = readApiModel(
     await synthesizeInChild(context.context, { strictKeys: options.strictContextKeys }),
   );
+  const functionEnv = (fn: { readonly environment: Readonly<Record<string, string>> }) =>
+    localFunctionEnv({ ...fn.environment, ...options.functionEnv }, options);
+  // The Lambda proxy functions (the predict function); authorizers run apart.
+  const authorizerIds = new Set(model.routes.flatMap((r) => r.authorizer?.functionId ?? []));
+  const proxyFunctions = [...model.functions.values()].filter((fn) => !authorizerIds.has(fn.id));
+  // The model server plays the container the function's protocol speaks to.
+  const [firstFunction] = proxyFunctions;
+  const protocol =
+    firstFunction === undefined ? undefined : functionEnv(firstFunction).ENDPOINT_PROTOCOL;
   await ensureFree(options.port, 'port');
   await ensureFree(options.modelPort, 'modelPort');
   const supervisor = new ModelSupervisor({
@@ -170,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           HOST: '127.0.0.1',
           MODEL_SERVER_MODE: 'local',
           LOCAL_FAULTS: options.localFaults === true ? 'on' : 'off',
+          ...(protocol === undefined ? {} : { [MODEL_SERVER_PROTOCOL_ENV]: protocol }),
           ...options.modelEnv,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -181,21 +205,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // One runtime per function, as a container's cold start builds it; an
     // invalid environment fails here, at start-up, with the loader's message.
     // The real SDK, pointed at the local SageMaker Runtime, signed with dummy credentials.
-    const authorizerIds = new Set(model.routes.flatMap((r) => r.authorizer?.functionId ?? []));
     const handlers = new Map<string, LambdaHandler>(
-      [...model.functions.values()]
-        .filter((fn) => !authorizerIds.has(fn.id))
-        .map((fn) => {
-          const runtime = {
-            config: loadConfig({ ...fn.environment, ...options.functionEnv }),
-            client: createRuntimeClient({
-              endpoint: modelUrl,
-              region: 'us-east-1',
-              credentials: LOCAL_CREDENTIALS,
-            }),
-          };
-          return [fn.id, createHandler(() => runtime)];
-        }),
+      proxyFunctions.map((fn) => {
+        const runtime = {
+          config: loadConfig(functionEnv(fn)),
+          client: createRuntimeClient({
+            endpoint: modelUrl,
+            region: 'us-east-1',
+            credentials: LOCAL_CREDENTIALS,
+          }),
+        };
+        return [fn.id, createHandler(() => runtime)];
+      }),
     );
     // The authorizer's code in-process, its environment from the template
     // (with the development issuer's URL once the gateway listens).
@@ -251,4 +272,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await supervisor.stop();
     throw error;
   }
+}
+
+/**
+ * The function's environment as the local stack runs it: with per-request
+ * faults on, `fault-*` form fields are allowlisted (FORWARD_FIELDS) so they
+ * reach the model server; under a protocol whose answers carry no labels,
+ * and none configured, the labels of the model the local server serves
+ * (its classifier.json) are the function's, as a deployer would configure
+ * them for that model.
+ */
+function localFunctionEnv(
+  env: Readonly<Record<string, string>>,
+  options: LocalStackOptions,
+): Record<string, string> {
+  const out: Record<string, string> = { ...env };
+  if (options.localFaults === true) {
+    out.FORWARD_FIELDS = [env.FORWARD_FIELDS, 'fault-*'].filter(Boolean).join(',');
+  }
+  // The template names the copy in the bundle; locally the file is where the context says.
+  const labelsFile = options.context?.labelsFile;
+  if (typeof labelsFile === 'string' && labelsFile.trim() !== '') {
+    out.MODEL_LABELS_FILE = resolve(labelsFile);
+  }
+  const protocol = env.ENDPOINT_PROTOCOL;
+  if (
+    protocol !== undefined &&
+    protocol !== 'raw-image' &&
+    env.MODEL_LABELS === undefined &&
+    out.MODEL_LABELS_FILE === undefined
+  ) {
+    out.MODEL_LABELS_FILE = options.modelEnv?.MODEL_CONFIG ?? BUNDLED_MODEL_CONFIG;
+  }
+  return out;
 }

@@ -18,6 +18,7 @@ describe('loadServerConfig', () => {
       invocationTimeoutMs: SAGEMAKER_CONTAINER_TIMEOUT_MS,
       modelThreads: 0,
       maxBatchSize: 16,
+      protocol: 'raw-image',
       faults: {
         latencyMs: 0,
         status: undefined,
@@ -65,7 +66,19 @@ describe('loadServerConfig', () => {
     });
   });
 
+  it.each(['raw-image', 'triton', 'detection'] as const)(
+    'reads MODEL_SERVER_PROTOCOL=%s',
+    (protocol) => {
+      expect(loadServerConfig({ MODEL_SERVER_PROTOCOL: protocol }).protocol).toBe(protocol);
+    },
+  );
+
   it.each([
+    {
+      env: { MODEL_SERVER_PROTOCOL: 'keras' },
+      message:
+        'Environment variable MODEL_SERVER_PROTOCOL must be one of raw-image, torchserve, pytorch-dlc, tensorflow-serving, huggingface, sagemaker-image-classification, jumpstart-ic, triton, detection, but received "keras"',
+    },
     {
       env: { LOCAL_FAULTS: 'yes' },
       message: 'Environment variable LOCAL_FAULTS must be one of on, off, but received "yes"',

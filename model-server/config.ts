@@ -6,6 +6,7 @@
  */
 import { ENDPOINT_NAME_RULE, isEndpointName } from '#shared/aws-facts.ts';
 import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
+import { ENDPOINT_PROTOCOLS, type EndpointProtocol } from '#shared/endpoint-protocol/presets.ts';
 import {
   MODEL_SERVER_DEFAULTS,
   MODEL_SERVER_ENV,
@@ -51,6 +52,8 @@ export interface ServerConfig {
   readonly invocationTimeoutMs: number;
   readonly modelThreads: number;
   readonly maxBatchSize: number;
+  /** The container family's contract presented on /invocations (MODEL_SERVER_PROTOCOL). */
+  readonly protocol: EndpointProtocol;
   readonly faults: ServerFaults;
 }
 
@@ -128,6 +131,7 @@ export function loadServerConfig(
     ),
     modelThreads: integer('modelThreads', MODEL_SERVER_DEFAULTS.modelThreads, 0, 256),
     maxBatchSize: integer('maxBatchSize', MODEL_SERVER_DEFAULTS.maxBatchSize, 1, 256),
+    protocol: settings.oneOf(name('protocol'), ENDPOINT_PROTOCOLS, MODEL_SERVER_DEFAULTS.protocol),
     faults: Object.freeze({
       latencyMs: fault(settings, 'faultLatencyMs', parseDelayMs) ?? 0,
       status: fault(settings, 'faultStatus', parseStatus),

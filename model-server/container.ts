@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Prediction } from '#shared/contract.ts';
+import type { EndpointProtocol } from '#shared/endpoint-protocol/presets.ts';
 import { InvocationError } from './errors.ts';
 import {
   type CrashMode,
@@ -16,6 +17,7 @@ import { jsonReply, type Reply } from './http.ts';
 import { type InputLimits, readInput } from './inputs.ts';
 import type { ModelHost } from './model-host.ts';
 import { fillTensor, prepareImage } from './preprocess.ts';
+import { presentAnswer, presentRequest } from './protocols.ts';
 
 export interface ContainerRequest {
   readonly contentType: string | undefined;
@@ -41,6 +43,11 @@ export interface ContainerOptions {
   readonly logError: (message: string, error: unknown) => void;
   /** Aborted when the server shuts down: cuts injected delays short. */
   readonly shutdown: AbortSignal;
+  /**
+   * The container family whose request and response contract to present
+   * (MODEL_SERVER_PROTOCOL). @default 'raw-image'
+   */
+  readonly protocol?: EndpointProtocol;
 }
 
 export type Container = (
@@ -68,6 +75,7 @@ function ms(start: number): string {
 
 export function createContainer(options: ContainerOptions): Container {
   const { host, limits } = options;
+  const protocol = options.protocol ?? 'raw-image';
 
   async function predict(request: ContainerRequest): Promise<ContainerOutcome> {
     if (!acceptsJson(request.accept)) {
@@ -83,7 +91,13 @@ export function createContainer(options: ContainerOptions): Container {
     const decodeStart = performance.now();
     const { classifier, affine, queue } = model;
     const spec = classifier.config.input;
-    const input = await readInput(request.contentType, request.body, limits, spec);
+    const presented = presentRequest(
+      protocol,
+      request.contentType,
+      request.body,
+      request.customAttributes,
+    );
+    const input = await readInput(presented.contentType, presented.body, limits, spec);
     const size = classifier.imageSize;
     const tensor = new Float32Array(input.images.length * size);
     await Promise.all(
@@ -103,11 +117,18 @@ export function createContainer(options: ContainerOptions): Container {
         cause,
       });
     }
-    return reply(
-      200,
-      { predictions: input.batch ? results : results[0] },
-      { 'Server-Timing': `decode;dur=${decodeMs}, inference;dur=${ms(inferenceStart)}` },
-    );
+    return {
+      kind: 'reply',
+      reply: presentAnswer(
+        protocol,
+        presented,
+        request.accept,
+        results,
+        classifier.config.labels,
+        input.batch,
+        { 'Server-Timing': `decode;dur=${decodeMs}, inference;dur=${ms(inferenceStart)}` },
+      ),
+    };
   }
 
   return async (request, signal) => {

@@ -3,6 +3,10 @@
  * list the config loader, the Dockerfile and model-server/README.md use.
  */
 import { SAGEMAKER_CONTAINER_TIMEOUT_MS } from '#shared/aws-facts.ts';
+import {
+  DEFAULT_ENDPOINT_PROTOCOL,
+  MODEL_SERVER_PROTOCOL_ENV,
+} from '#shared/endpoint-protocol/presets.ts';
 
 export const MODEL_SERVER_ENV = {
   /** Port of the HTTP server (SageMaker requires 8080 in a container). */
@@ -25,6 +29,12 @@ export const MODEL_SERVER_ENV = {
   modelThreads: 'MODEL_THREADS',
   /** Most images one invocation may carry (JSON instances or multipart parts). */
   maxBatchSize: 'MAX_BATCH_SIZE',
+  /**
+   * The container family whose request and response contract the server
+   * presents (shared/endpoint-protocol/presets.ts); `npm start` sets it from
+   * the CDK context `endpointProtocol`.
+   */
+  protocol: MODEL_SERVER_PROTOCOL_ENV,
   /** Fault injection, off by default: see faults.ts. */
   faultLatencyMs: 'FAULT_LATENCY_MS',
   faultStatus: 'FAULT_STATUS',
@@ -55,4 +65,5 @@ export const MODEL_SERVER_DEFAULTS = {
   invocationTimeoutMs: SAGEMAKER_CONTAINER_TIMEOUT_MS,
   modelThreads: 0,
   maxBatchSize: 16,
+  protocol: DEFAULT_ENDPOINT_PROTOCOL,
 } as const satisfies Partial<Record<ModelServerEnvKey, unknown>>;

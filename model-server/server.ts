@@ -73,6 +73,7 @@ export async function startModelServer(
     limits: { maxBatchSize: config.maxBatchSize, maxBodyBytes: CONTAINER_MAX_BODY_BYTES },
     logError,
     shutdown: shutdown.signal,
+    protocol: config.protocol,
   });
   const crash = (mode: CrashMode) => {
     if (mode === 'exit') {

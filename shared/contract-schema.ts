@@ -114,6 +114,10 @@ export const ImageResultSchema = z
       .unknown()
       .optional()
       .meta({ description: "The model's JSON as it answered, when it is not a classifier's." }),
+    warnings: z.array(z.string()).readonly().optional().meta({
+      description:
+        'What the gateway tolerated or could not give: non-finite scores, fewer results than TOP_K.',
+    }),
   })
   .meta({ id: 'ImageResult', description: 'What the model said about one image.' });
 

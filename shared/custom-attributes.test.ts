@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS as CUSTOM_ATTRIBUTES_MAX_CHARS } from './aws-facts.ts';
-import { buildCustomAttributes, parseCustomAttributes } from './custom-attributes.ts';
+import {
+  buildCustomAttributes,
+  fieldAllowlist,
+  forwardedFields,
+  isFieldPattern,
+  parseCustomAttributes,
+} from './custom-attributes.ts';
 
 describe('buildCustomAttributes', () => {
   it.each([
@@ -43,5 +49,36 @@ describe('buildCustomAttributes', () => {
   it('only ever produces visible US-ASCII', () => {
     const value = buildCustomAttributes('\u0000\t\n é', [{ name: '名前', value: '\u007f' }]) ?? '';
     expect(value).toMatch(/^[\x21-\x7e]+$/);
+  });
+});
+
+describe('forwardedFields', () => {
+  const fields = [
+    { name: 'note', value: 'a' },
+    { name: 'tfs-model-name', value: 'other' },
+    { name: 'tfs-method', value: 'classify' },
+  ];
+  it.each([
+    { entries: [], expected: [] },
+    { entries: ['note'], expected: ['note'] },
+    { entries: ['tfs-*'], expected: ['tfs-model-name', 'tfs-method'] },
+    { entries: ['tfs-model'], expected: [] },
+    { entries: ['*'], expected: ['note', 'tfs-model-name', 'tfs-method'] },
+  ])('$entries lets through $expected', ({ entries, expected }) => {
+    const kept = forwardedFields(fields, fieldAllowlist(entries));
+    expect(kept.map((field) => field.name)).toEqual(expected);
+  });
+
+  it.each([
+    { entry: 'note', ok: true },
+    { entry: 'tfs-*', ok: true },
+    { entry: '*', ok: true },
+    { entry: 'a'.repeat(256), ok: true },
+    { entry: 'a'.repeat(257), ok: false },
+    { entry: 'a b', ok: false },
+    { entry: 'a*b', ok: false },
+    { entry: '**', ok: false },
+  ])('isFieldPattern($entry) is $ok', ({ entry, ok }) => {
+    expect(isFieldPattern(entry)).toBe(ok);
   });
 });

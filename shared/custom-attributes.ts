@@ -44,3 +44,45 @@ export function parseCustomAttributes(value: string): Array<[string, string]> {
     return [decodeURIComponent(name), decodeURIComponent(item)];
   });
 }
+
+/**
+ * The form fields a deployer lets through to the model (FORWARD_FIELDS,
+ * context `forwardFields`): exact names, or prefixes written `name*`.
+ * Containers route on custom attributes (TF Serving's `tfs-model-name`,
+ * `tfs-method`), so nothing a client sends is forwarded unless named here.
+ */
+export interface FieldAllowlist {
+  readonly names: ReadonlySet<string>;
+  readonly prefixes: readonly string[];
+}
+
+/**
+ * A name of 1..256 characters without spaces, or a prefix followed by `*`
+ * (`*` alone forwards every field, as the gateway did before the allowlist).
+ */
+const FIELD_PATTERN = /^(?:[^\s*]{1,256}|[^\s*]{0,256}\*)$/;
+
+/** True when `entry` is a usable allowlist entry (a name, or a prefix ending in `*`). */
+export function isFieldPattern(entry: string): boolean {
+  return FIELD_PATTERN.test(entry);
+}
+
+/** The allowlist of `entries` (each checked with isFieldPattern by the config loader). */
+export function fieldAllowlist(entries: readonly string[]): FieldAllowlist {
+  return {
+    names: new Set(entries.filter((entry) => !entry.endsWith('*'))),
+    prefixes: entries.filter((entry) => entry.endsWith('*')).map((entry) => entry.slice(0, -1)),
+  };
+}
+
+/** The fields the allowlist lets through, in the client's order (the same array when all pass). */
+export function forwardedFields(
+  fields: readonly TextField[],
+  allow: FieldAllowlist,
+): readonly TextField[] {
+  if (fields.length === 0) return fields;
+  const kept = fields.filter(
+    ({ name }) => allow.names.has(name) || allow.prefixes.some((prefix) => name.startsWith(prefix)),
+  );
+  return kept.length === fields.length ? fields : kept;
+}

@@ -4,6 +4,7 @@
  * and the CDK stack and the local gateway build the function's environment
  * from them, so a rename cannot drift between cloud and laptop.
  */
+import { DEFAULT_ENDPOINT_PROTOCOL } from './endpoint-protocol/presets.ts';
 import { DEFAULT_PIXEL_LIMITS } from './image-decode/pixel-limits.ts';
 import { DEFAULT_PROFILE_NAME, type ProfileField } from './model-input/profile.ts';
 
@@ -40,8 +41,43 @@ export const ENV = {
   modelInputEncoding: 'MODEL_INPUT_ENCODING',
   jpegQuality: 'JPEG_QUALITY',
   jpegChromaSubsampling: 'JPEG_CHROMA_SUBSAMPLING',
+  /** Labels of the model's scores, in score order: comma-separated, or a JSON array (labels with commas). */
   modelLabels: 'MODEL_LABELS',
+  /**
+   * A file of labels read once at cold start (nothing in the Lambda's 4 KB
+   * environment): a JSON array, a JSON object with a `labels` array, or one
+   * label per line. A relative path is resolved against LAMBDA_TASK_ROOT
+   * (the bundle), else the working directory.
+   */
+  modelLabelsFile: 'MODEL_LABELS_FILE',
   topK: 'TOP_K',
+  /** The container family's preset (shared/endpoint-protocol/presets.ts). */
+  endpointProtocol: 'ENDPOINT_PROTOCOL',
+  /** The Accept header of each invocation; the preset's by default. */
+  endpointAccept: 'ENDPOINT_ACCEPT',
+  /** raw, base64, multipart, json or triton; the preset's by default. */
+  endpointBodyEncoding: 'ENDPOINT_BODY_ENCODING',
+  /** The file field of a multipart body. */
+  endpointMultipartField: 'ENDPOINT_MULTIPART_FIELD',
+  /** A json body's template, with one "{{base64}}" or "{{tensor}}" placeholder. */
+  endpointJsonTemplate: 'ENDPOINT_JSON_TEMPLATE',
+  /** Triton tensors as JSON numbers (json) or binary+json (binary). */
+  tritonTensorMode: 'TRITON_TENSOR_MODE',
+  /** The Triton model's input tensor name. */
+  tritonInputName: 'TRITON_INPUT_NAME',
+  /** The Triton model's output tensor name. */
+  tritonOutputName: 'TRITON_OUTPUT_NAME',
+  /** classification (labelled scores) or passthrough (the answer as `output`, e.g. detectors). */
+  modelOutputMode: 'MODEL_OUTPUT_MODE',
+  /** RFC 6901 pointer to the scores in the model's answer. */
+  modelScoresPointer: 'MODEL_SCORES_POINTER',
+  /** RFC 6901 pointer to the labels in the model's answer. */
+  modelLabelsPointer: 'MODEL_LABELS_POINTER',
+  /**
+   * Form fields forwarded to the model as custom attributes: names, or a
+   * prefix ending in `*`. Nothing else a client sends reaches the container.
+   */
+  forwardFields: 'FORWARD_FIELDS',
   invokeConcurrency: 'INVOKE_CONCURRENCY',
   invokeMaxAttempts: 'INVOKE_MAX_ATTEMPTS',
   deadlineMarginMs: 'DEADLINE_MARGIN_MS',
@@ -105,6 +141,9 @@ export const DEFAULTS = {
   maxRequestPixels: 100_000_000,
   modelLabels: [] as readonly string[],
   topK: 5,
+  endpointProtocol: DEFAULT_ENDPOINT_PROTOCOL,
+  /** None: a container routes on attributes (TF Serving's `tfs-model-name`), so clients set none. */
+  forwardFields: [] as readonly string[],
   invokeConcurrency: 4,
   invokeMaxAttempts: 3,
   deadlineMarginMs: 1000,

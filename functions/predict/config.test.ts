@@ -34,6 +34,24 @@ describe('loadConfig', () => {
       },
       modelLabels: [],
       topK: 5,
+      // Issue 16: today's protocol, and no form field forwarded.
+      protocol: expect.objectContaining({
+        name: 'raw-image',
+        request: expect.objectContaining({
+          body: 'raw',
+          contentType: undefined,
+          accept: 'application/json',
+        }),
+        reading: {
+          mode: 'classification',
+          labels: [],
+          topK: 5,
+          reportShortTopK: false,
+          scoresAt: undefined,
+          labelsAt: undefined,
+        },
+      }),
+      forwardFields: { names: new Set(), prefixes: [] },
       invokeConcurrency: 4,
       invokeMaxAttempts: 3,
       deadlineMarginMs: 1000,

@@ -5,11 +5,14 @@ import {
   isEndpointName,
 } from '#shared/aws-facts.ts';
 import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
+import type { FieldAllowlist } from '#shared/custom-attributes.ts';
+import { ENDPOINT_PROTOCOLS } from '#shared/endpoint-protocol/presets.ts';
 import type { PixelLimits } from '#shared/image-decode/pixel-limits.ts';
 import type { ModelInputProfile } from '#shared/model-input/profile.ts';
 import type { MultipartLimits } from '#shared/multipart.ts';
 import { DEFAULTS, ENV, type EndpointContentType } from '#shared/predict-env.ts';
 import { loadInputSettings } from './input-profile.ts';
+import { type EndpointAdapter, loadForwardFields, loadProtocol } from './protocols/settings.ts';
 
 /** Limits of one upload, enforced while parsing and decoding. */
 interface UploadLimits extends MultipartLimits {
@@ -35,6 +38,10 @@ export interface Config {
   readonly normalise: NormaliseOptions;
   readonly modelLabels: readonly string[];
   readonly topK: number;
+  /** How invocations are framed and answers read (ENDPOINT_PROTOCOL and its fine-grained settings). */
+  readonly protocol: EndpointAdapter;
+  /** Form fields forwarded as custom attributes (FORWARD_FIELDS); none by default. */
+  readonly forwardFields: FieldAllowlist;
   readonly invokeConcurrency: number;
   readonly invokeMaxAttempts: number;
   readonly deadlineMarginMs: number;
@@ -68,14 +75,6 @@ export function loadConfig(
       `a production variant name (${ENDPOINT_NAME_RULE})`,
     );
   }
-  const modelLabels = read.list(ENV.modelLabels, DEFAULTS.modelLabels);
-  if (new Set(modelLabels).size !== modelLabels.length) {
-    read.fail(
-      ENV.modelLabels,
-      read.optionalString(ENV.modelLabels),
-      'a comma-separated list of distinct labels',
-    );
-  }
   const corsAllowOrigins = read.list(ENV.corsAllowOrigins, DEFAULTS.corsAllowOrigins);
   for (const origin of corsAllowOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
@@ -86,7 +85,17 @@ export function loadConfig(
     read.integer(ENV[key], DEFAULTS[key] as number, min, max);
   const pixels = (key: keyof PixelLimits | 'maxRequestPixels') => integer(key, 1, 2 ** 32 - 1);
   const maxInputPixels = pixels('maxInputPixels');
-  const input = loadInputSettings(read);
+  const protocolName = read.oneOf(
+    ENV.endpointProtocol,
+    ENDPOINT_PROTOCOLS,
+    DEFAULTS.endpointProtocol,
+  );
+  // Under raw-image with no body encoding, ENDPOINT_CONTENT_TYPE keeps its
+  // first meaning (it picks the body); otherwise it is only the header.
+  const legacy =
+    protocolName === 'raw-image' && read.optionalString(ENV.endpointBodyEncoding) === undefined;
+  const input = loadInputSettings(legacy ? read : withoutContentType(read));
+  const { adapter, profile } = loadProtocol(read, protocolName, input, legacy);
   return Object.freeze({
     endpointName,
     targetVariant,
@@ -102,7 +111,7 @@ export function loadConfig(
       maxInputPixels,
     }),
     normalise: Object.freeze({
-      profile: input.profile,
+      profile,
       maxInputPixels,
       maxInputSidePx: pixels('maxInputSidePx'),
       maxAvifPixels: pixels('maxAvifPixels'),
@@ -111,13 +120,24 @@ export function loadConfig(
       maxWebpPixels: pixels('maxWebpPixels'),
       maxRequestPixels: pixels('maxRequestPixels'),
     }),
-    modelLabels,
-    topK: integer('topK', 1, 1000),
+    modelLabels: adapter.reading.labels,
+    topK: adapter.reading.topK,
+    protocol: adapter,
+    forwardFields: loadForwardFields(read),
     invokeConcurrency: integer('invokeConcurrency', 1, 64),
     invokeMaxAttempts: integer('invokeMaxAttempts', 1, 10),
     // Leaves at least a second for the model inside API Gateway's timeout.
     deadlineMarginMs: integer('deadlineMarginMs', 0, API_GATEWAY_INTEGRATION_TIMEOUT_MS - 1000),
     retryAfterSeconds: integer('retryAfterSeconds', 1, 3600),
     corsAllowOrigins,
+  });
+}
+
+/** `read` with ENDPOINT_CONTENT_TYPE hidden: the input settings then take the profile's encoding. */
+function withoutContentType(read: Settings): Settings {
+  const { source } = read;
+  return new Settings({
+    get: (name) => (name === ENV.endpointContentType ? undefined : source.get(name)),
+    describe: (name) => source.describe(name),
   });
 }

@@ -21,7 +21,8 @@ describe('uploads as real clients build them', () => {
           { label: 'Porn', score: 0.05 },
         ]);
       const event = loadEvent(name);
-      const { result, body } = await call(event);
+      // Text fields reach the model only when allowlisted (issue 16).
+      const { result, body } = await call(event, { FORWARD_FIELDS: 'note' });
       expect(result.statusCode).toBe(200);
       expect(result.headers?.['Content-Type']).toBe('application/json');
       const requestId = event.requestContext.requestId;
@@ -118,6 +119,7 @@ describe('uploads as real clients build them', () => {
         'x-request-id': 'job-42',
         'X-Client-Id': 'team;a',
       }),
+      { FORWARD_FIELDS: 'note' },
     );
     expect(result.headers?.['X-Request-Id']).toBe('job-42');
     expect(body.requestId).toBe('job-42');
@@ -125,5 +127,34 @@ describe('uploads as real clients build them', () => {
     expect(stub.received[0]?.headers['x-amzn-sagemaker-custom-attributes']).toBe(
       'client-id=team%3Ba;note=a%20b',
     );
+  });
+
+  it.each<{ what: string; env: Record<string, string>; expected: string }>([
+    { what: 'no allowlist (the default)', env: {}, expected: 'client-id=team' },
+    {
+      what: 'an allowlist without them',
+      env: { FORWARD_FIELDS: 'note' },
+      expected: 'client-id=team',
+    },
+    {
+      what: 'tfs-* allowlisted by prefix',
+      env: { FORWARD_FIELDS: 'tfs-*' },
+      expected: 'client-id=team;tfs-model-name=other;tfs-method=classify',
+    },
+  ])('forwards form fields only when allowlisted: $what', async ({ env, expected }) => {
+    // TF Serving's container routes on exactly these attribute names.
+    const { result } = await call(
+      uploadEvent(
+        [
+          imagePart('small.jpg'),
+          { name: 'tfs-model-name', value: 'other' },
+          { name: 'tfs-method', value: 'classify' },
+        ],
+        { 'X-Client-Id': 'team' },
+      ),
+      env,
+    );
+    expect(result.statusCode).toBe(200);
+    expect(stub.received[0]?.headers['x-amzn-sagemaker-custom-attributes']).toBe(expected);
   });
 });

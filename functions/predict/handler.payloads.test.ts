@@ -55,9 +55,10 @@ describe('endpoint payload formats', () => {
     );
   });
 
-  it('multipart/form-data: a form with the normalised image and the text fields', async () => {
+  it('multipart/form-data: a form with the normalised image and the allowlisted text fields', async () => {
     await call(uploadEvent([{ name: 'note', value: 'hi' }, imagePart('small.jpg', 'pic.jpg')]), {
       ENDPOINT_CONTENT_TYPE: 'multipart/form-data',
+      FORWARD_FIELDS: 'note',
     });
     const received = stub.received[0];
     const parts: Array<[string, string, Buffer]> = [];

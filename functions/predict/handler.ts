@@ -5,7 +5,7 @@ import {
   PARTIAL_QUERY_PARAMETER,
   REQUEST_HEADERS,
 } from '#shared/contract.ts';
-import { buildCustomAttributes } from '#shared/custom-attributes.ts';
+import { buildCustomAttributes, forwardedFields } from '#shared/custom-attributes.ts';
 import { GatewayError, isGatewayError } from '#shared/errors.ts';
 import { parseMultipart, type UploadedImage } from '#shared/multipart.ts';
 import { multipartBoundary } from '#shared/multipart-boundary.ts';
@@ -19,8 +19,6 @@ import {
 } from './image.ts';
 import { createRuntimeClient, deadlineFrom, invokeEndpoint, type RuntimeClient } from './invoke.ts';
 import { logger, recordRequest } from './observability.ts';
-import { mapModelOutput } from './output.ts';
-import { encodePayload } from './payload.ts';
 import { corsHeaders, errorResult, type Headers, jsonResult } from './proxy-result.ts';
 import { decodeBody, eventHeader, resolveRequestId } from './request.ts';
 import { buildResponse, type ImageFailure, type ImageOutcome } from './response.ts';
@@ -165,9 +163,11 @@ export function createHandler(setup: () => Runtime): PredictHandler {
       bytesIn = body.length;
       const upload = await parseMultipart(body, boundary, config.limits);
       images = upload.images.length;
+      // Only the fields the deployer allowlisted reach the container.
+      const fields = forwardedFields(upload.fields, config.forwardFields);
       const customAttributes = buildCustomAttributes(
         eventHeader(event, REQUEST_HEADERS.clientId),
-        upload.fields,
+        fields,
       );
       timings.parse = performance.now() - mark;
 
@@ -204,12 +204,7 @@ export function createHandler(setup: () => Runtime): PredictHandler {
             return Promise.resolve({ upload: image, error: failures?.[index] as GatewayError });
           }
           const outcome = forPart(image, async (): Promise<ImageOutcome> => {
-            const payload = encodePayload(
-              config.endpointContentType,
-              prepared.input,
-              upload.fields,
-              image.filename,
-            );
+            const payload = config.protocol.encode(prepared.input, fields, image.filename);
             bytesOut += payload.body.length;
             const result = await invokeEndpoint(
               client,
@@ -227,7 +222,7 @@ export function createHandler(setup: () => Runtime): PredictHandler {
               },
               cancel,
             );
-            const output = mapModelOutput(result.body, config.modelLabels, config.topK);
+            const output = config.protocol.decode(result.body, result.contentType);
             return {
               upload: image,
               normalised: prepared,

@@ -131,7 +131,7 @@ export async function invokeEndpoint(
     EndpointName: invocation.endpointName,
     Body: invocation.payload.body,
     ContentType: invocation.payload.contentType,
-    Accept: 'application/json',
+    Accept: invocation.payload.accept ?? 'application/json',
     CustomAttributes: invocation.customAttributes,
     InferenceId: invocation.inferenceId,
     TargetVariant: invocation.targetVariant,

@@ -1,6 +1,9 @@
 import { LAMBDA_MAX_RESPONSE_BYTES } from '#shared/aws-facts.ts';
 import type { Prediction } from '#shared/contract.ts';
+import { resolveJsonPointer } from '#shared/endpoint-protocol/json-pointer.ts';
+import type { OutputMode } from '#shared/endpoint-protocol/presets.ts';
 import { GatewayError } from '#shared/errors.ts';
+import { parseTolerantJson } from './model-json.ts';
 
 /**
  * How deep the model's JSON may nest: arrays and objects, 64 levels. The
@@ -18,142 +21,278 @@ export const MODEL_OUTPUT_MAX_DEPTH = 64;
  */
 export const MODEL_OUTPUT_MAX_BYTES = LAMBDA_MAX_RESPONSE_BYTES;
 
+/**
+ * The answer as the response carries it: labelled scores, or the model's
+ * JSON; `warnings` says what the gateway had to tolerate or could not give
+ * (non-finite scores, fewer results than TOP_K asked for).
+ */
 export type ModelOutput =
-  | { readonly predictions: readonly Prediction[] }
-  | { readonly output: unknown };
+  | { readonly predictions: readonly Prediction[]; readonly warnings?: readonly string[] }
+  | { readonly output: unknown; readonly warnings?: readonly string[] };
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+/** How an answer is read: built once from the configuration, used per invocation. */
+export interface AnswerReading {
+  readonly mode: OutputMode;
+  /** Configured labels, in score order (MODEL_LABELS, MODEL_LABELS_FILE). */
+  readonly labels: readonly string[];
+  readonly topK: number;
+  /** Say so when fewer than `topK` results come back (TOP_K was set explicitly). */
+  readonly reportShortTopK: boolean;
+  /** Parsed RFC 6901 pointer to the scores, or undefined to recognise common shapes. */
+  readonly scoresAt: readonly string[] | undefined;
+  /** Parsed RFC 6901 pointer to the labels, or undefined. */
+  readonly labelsAt: readonly string[] | undefined;
+}
+
+/** Default reading: classification of the common shapes, no pointers. */
+export function defaultReading(labels: readonly string[], topK: number): AnswerReading {
+  return {
+    mode: 'classification',
+    labels,
+    topK,
+    reportShortTopK: false,
+    scoresAt: undefined,
+    labelsAt: undefined,
+  };
+}
 
 function isScore(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-function isPredictionList(value: unknown): value is Prediction[] {
-  return (
-    Array.isArray(value) &&
-    value.length > 0 &&
-    value.every(
-      (item) =>
-        typeof item === 'object' &&
-        item !== null &&
-        typeof (item as Prediction).label === 'string' &&
-        isScore((item as Prediction).score),
-    )
-  );
+/** A score slot: a finite number, or what NaN/Infinity became (null, or a non-finite number). */
+function isScoreSlot(value: unknown): value is number | null {
+  return value === null || typeof value === 'number';
 }
 
-function isScoreList(value: unknown): value is number[] {
-  return Array.isArray(value) && value.length > 0 && value.every(isScore);
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isScoreMap(value: unknown): value is Record<string, number> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const values = Object.values(value);
-  return values.length > 0 && values.every(isScore);
+/** `[{label, score}]` (Hugging Face, the embedded model) or `[{class, probability}]` (MXNet). */
+function predictionItems(value: unknown): Array<[string, number | null]> | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const items: Array<[string, number | null]> = [];
+  for (const item of value) {
+    if (!isRecord(item)) return undefined;
+    const label = item.label ?? item.class;
+    const score = item.score ?? item.probability;
+    if (typeof label !== 'string' || !isScoreSlot(score)) return undefined;
+    items.push([label, score]);
+  }
+  return items;
 }
 
-/** A batch of one (`[[...]]`) is the same as its only item. */
+/** Numbers, of which NaN and Infinity may have become null; rankScores refuses a list with no finite one. */
+function isScoreList(value: unknown): value is Array<number | null> {
+  return Array.isArray(value) && value.length > 0 && value.every(isScoreSlot);
+}
+
+function isLabelList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string');
+}
+
+/** A batch of one (`[[...]]`, `[{...}]`) is the same as its only item. */
 function unwrapSingle(value: unknown): unknown {
-  return Array.isArray(value) && value.length === 1 && Array.isArray(value[0]) ? value[0] : value;
+  return Array.isArray(value) &&
+    value.length === 1 &&
+    (Array.isArray(value[0]) || isRecord(value[0]))
+    ? value[0]
+    : value;
 }
 
-function topK(predictions: readonly Prediction[], k: number): Prediction[] {
-  // Stable: equal scores keep the model's order.
-  return predictions
-    .map(({ label, score }) => ({ label, score }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, k);
-}
+/** Keys under which containers put scores, most specific first. */
+const SCORE_KEYS = ['predictions', 'probabilities', 'probs', 'scores', 'prediction'] as const;
+/** Keys whose presence marks a detector's answer: its classes index boxes, not labels. */
+const DETECTION_KEYS = ['normalized_boxes', 'boxes', 'bboxes', 'bounding_boxes'] as const;
 
-function fromScores(scores: readonly number[], labels: readonly string[]): Prediction[] {
-  if (scores.length !== labels.length) {
-    throw new GatewayError(
-      'BAD_MODEL_OUTPUT',
-      `The model returned ${scores.length} scores but ${labels.length} labels are configured.`,
-    );
-  }
-  return scores.map((score, i) => ({ label: labels[i] as string, score }));
-}
-
-/** True when arrays and objects in `json` (valid JSON text) nest deeper than `max`; no recursion. */
-function nestsDeeperThan(json: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const code = json.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c)
-        i++; // the escaped character
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) {
-      inString = true;
-    } else if (code === 0x5b || code === 0x7b) {
-      if (++depth > max) return true;
-    } else if (code === 0x5d || code === 0x7d) {
-      depth--;
-    }
-  }
-  return false;
+function bad(detail: string): GatewayError {
+  return new GatewayError('BAD_MODEL_OUTPUT', detail);
 }
 
 /**
- * Turns the model's answer into `predictions` (sorted by score, top-k) when
- * it is a classifier's, in any of the shapes common containers produce:
- * `{"predictions":[{label,score}]}`, a probability array (with configured
- * labels), or `{label: score}`. Any other JSON is passed through as `output`.
- * BAD_MODEL_OUTPUT: not JSON, nested deeper than MODEL_OUTPUT_MAX_DEPTH, or
- * passed through but larger than MODEL_OUTPUT_MAX_BYTES.
+ * Ranks labelled scores: drops (and reports) the ones that are not finite,
+ * sorts (stable: equal scores keep the model's order) and cuts to top-k.
+ * @throws BAD_MODEL_OUTPUT when no score is a finite number
+ */
+export function rankScores(
+  pairs: ReadonlyArray<readonly [string, number | null]>,
+  reading: AnswerReading,
+): ModelOutput {
+  const finite: Prediction[] = [];
+  const dropped: string[] = [];
+  for (const [label, score] of pairs) {
+    if (isScore(score)) finite.push({ label, score });
+    else dropped.push(label);
+  }
+  if (finite.length === 0) {
+    throw bad(`None of the model's ${pairs.length} scores is a finite number.`);
+  }
+  const predictions = finite.sort((a, b) => b.score - a.score).slice(0, reading.topK);
+  const warnings: string[] = [];
+  if (dropped.length > 0) {
+    warnings.push(
+      `${dropped.length} of the model's scores were not finite numbers (NaN, Infinity or null) and are left out: ${dropped.join(', ')}.`,
+    );
+  }
+  if (reading.reportShortTopK && predictions.length < reading.topK) {
+    warnings.push(
+      `TOP_K is ${reading.topK} but the model gave ${predictions.length} finite scores; all ${predictions.length} are returned.`,
+    );
+  }
+  return warnings.length === 0 ? { predictions } : { predictions, warnings };
+}
+
+/** Pairs scores with labels, which must be as many. */
+export function labelScores(
+  scores: ArrayLike<number | null>,
+  labels: readonly string[],
+  source: string,
+): Array<[string, number | null]> {
+  if (scores.length !== labels.length) {
+    throw bad(`The model returned ${scores.length} scores but ${labels.length} labels ${source}.`);
+  }
+  return Array.from(labels, (label, i) => [label, scores[i] ?? null]);
+}
+
+/**
+ * `{label: score}`. TorchServe's image_classifier answers class indexes as
+ * keys (`{"281": 0.4}`) when its archive has no index_to_name.json: with
+ * configured labels, index keys name those labels.
+ */
+function scoreMap(
+  value: Record<string, unknown>,
+  labels: readonly string[],
+): Array<[string, number | null]> | undefined {
+  const entries = Object.entries(value);
+  if (entries.length === 0 || !entries.every(([, v]) => isScoreSlot(v))) return undefined;
+  if (!entries.some(([, v]) => isScore(v))) return undefined;
+  const indexed = labels.length > 0 && entries.every(([key]) => /^(0|[1-9]\d*)$/.test(key));
+  return entries.map(([key, score]) => {
+    if (!indexed) return [key, score as number | null];
+    const label = labels[Number(key)];
+    if (label === undefined) {
+      throw bad(`The model scored class ${key} but ${labels.length} labels are configured.`);
+    }
+    return [label, score as number | null];
+  });
+}
+
+/** The first classifier shape found in `value`, or undefined. */
+function recognise(
+  value: unknown,
+  labels: readonly string[],
+): Array<[string, number | null]> | undefined {
+  const candidates: unknown[] = [value];
+  let answerLabels: unknown;
+  const top = unwrapSingle(value);
+  if (isRecord(top)) {
+    if (DETECTION_KEYS.some((key) => key in top)) return undefined;
+    for (const key of [...SCORE_KEYS].reverse()) {
+      if (key in top) candidates.unshift(top[key]);
+    }
+    // JumpStart's verbose answer and TF multi-output name the labels beside the scores.
+    answerLabels = top.labels ?? (isLabelList(top.classes) ? top.classes : undefined);
+  }
+  for (const raw of candidates) {
+    const direct = predictionItems(raw);
+    if (direct?.some(([, score]) => isScore(score))) return direct;
+    const candidate = unwrapSingle(raw);
+    const items = predictionItems(candidate);
+    if (items?.some(([, score]) => isScore(score))) return items;
+    if (isScoreList(candidate)) {
+      if (isLabelList(answerLabels)) return labelScores(candidate, answerLabels, 'in its answer');
+      if (labels.length > 0) return labelScores(candidate, labels, 'are configured');
+      continue;
+    }
+    if (isRecord(candidate)) {
+      const nested = SCORE_KEYS.find((key) => key in candidate);
+      if (nested !== undefined && candidate !== top) {
+        const inner = recognise(candidate, labels);
+        if (inner !== undefined) return inner;
+      }
+      const map = scoreMap(candidate, labels);
+      if (map !== undefined) return map;
+    }
+  }
+  return undefined;
+}
+
+/** Scores (and labels) where the configured pointers say. */
+function pointed(value: unknown, reading: AnswerReading): Array<[string, number | null]> {
+  const scoresAt = reading.scoresAt as readonly string[];
+  const scores = unwrapSingle(resolveJsonPointer(value, scoresAt));
+  const where = `/${scoresAt.join('/')}`;
+  if (!isScoreList(scores)) {
+    const map = isRecord(scores) ? scoreMap(scores, reading.labels) : undefined;
+    if (map !== undefined) return map;
+    throw bad(`The model's answer has no list of scores at ${where} (MODEL_SCORES_POINTER).`);
+  }
+  if (reading.labelsAt !== undefined) {
+    const labels = unwrapSingle(resolveJsonPointer(value, reading.labelsAt));
+    if (isLabelList(labels)) return labelScores(scores, labels, 'in its answer');
+    if (reading.labels.length === 0) {
+      throw bad(
+        `The model's answer has no list of labels at /${reading.labelsAt.join('/')} (MODEL_LABELS_POINTER).`,
+      );
+    }
+  }
+  if (reading.labels.length === 0) {
+    throw bad(`The model's scores at ${where} come without labels, and none are configured.`);
+  }
+  return labelScores(scores, reading.labels, 'are configured');
+}
+
+/**
+ * Reads a parsed answer: in `passthrough` mode, or when it is not a
+ * classifier's, the JSON as `output` (bounded by MODEL_OUTPUT_MAX_BYTES);
+ * else labelled scores, sorted, top-k.
+ */
+export function readAnswer(
+  value: unknown,
+  bytes: number,
+  nonFinite: number,
+  reading: AnswerReading,
+): ModelOutput {
+  if (reading.mode === 'classification') {
+    const pairs =
+      reading.scoresAt === undefined ? recognise(value, reading.labels) : pointed(value, reading);
+    if (pairs !== undefined) return rankScores(pairs, reading);
+  }
+  if (bytes > MODEL_OUTPUT_MAX_BYTES) {
+    throw bad(
+      `The model answered with ${bytes} bytes of JSON that is not a classifier's; a Lambda response holds at most ${MODEL_OUTPUT_MAX_BYTES} bytes.`,
+    );
+  }
+  return nonFinite === 0
+    ? { output: value }
+    : {
+        output: value,
+        warnings: [
+          `The model's answer held ${nonFinite} non-finite numbers (NaN or Infinity), which JSON cannot carry; they are null in output.`,
+        ],
+      };
+}
+
+/**
+ * Turns the model's JSON answer into `predictions` (sorted by score, top-k)
+ * when it is a classifier's, in any of the shapes common containers produce
+ * (`{"predictions":[{label,score}]}`, `[{class, probability}]`, a score
+ * array with labels configured or beside it, `{label or index: score}`,
+ * under `predictions`, `probabilities`, `probs`, `scores` or `prediction`),
+ * or where the reading's pointers say. Detector answers and anything else
+ * pass through as `output`. NaN and Infinity (Python's and TF Serving's
+ * JSON) are tolerated and reported in `warnings`.
+ * BAD_MODEL_OUTPUT: not JSON, nested deeper than MODEL_OUTPUT_MAX_DEPTH,
+ * labels and scores that disagree, or passed through but larger than
+ * MODEL_OUTPUT_MAX_BYTES.
  */
 export function mapModelOutput(
   body: Uint8Array,
   labels: readonly string[],
   k: number,
+  reading: AnswerReading = defaultReading(labels, k),
 ): ModelOutput {
-  let parsed: unknown;
-  let text: string;
-  try {
-    text = decoder.decode(body);
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new GatewayError(
-      'BAD_MODEL_OUTPUT',
-      'The model answered with something that is not JSON.',
-      {
-        cause,
-      },
-    );
-  }
-  if (nestsDeeperThan(text, MODEL_OUTPUT_MAX_DEPTH)) {
-    throw new GatewayError(
-      'BAD_MODEL_OUTPUT',
-      `The model answered with JSON nested more than ${MODEL_OUTPUT_MAX_DEPTH} levels deep; the gateway passes at most ${MODEL_OUTPUT_MAX_DEPTH} on.`,
-    );
-  }
-  const candidates: unknown[] = [parsed];
-  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-    for (const key of ['predictions', 'probabilities', 'scores']) {
-      if (key in parsed) candidates.unshift((parsed as Record<string, unknown>)[key]);
-    }
-  }
-  for (const candidate of candidates.map(unwrapSingle)) {
-    if (isPredictionList(candidate)) return { predictions: topK(candidate, k) };
-    if (isScoreList(candidate) && labels.length > 0) {
-      return { predictions: topK(fromScores(candidate, labels), k) };
-    }
-    if (isScoreMap(candidate)) {
-      return {
-        predictions: topK(
-          Object.entries(candidate).map(([label, score]) => ({ label, score })),
-          k,
-        ),
-      };
-    }
-  }
-  if (body.length > MODEL_OUTPUT_MAX_BYTES) {
-    throw new GatewayError(
-      'BAD_MODEL_OUTPUT',
-      `The model answered with ${body.length} bytes of JSON that is not a classifier's; a Lambda response holds at most ${MODEL_OUTPUT_MAX_BYTES} bytes.`,
-    );
-  }
-  return { output: parsed };
+  const { value, nonFinite } = parseTolerantJson(body, MODEL_OUTPUT_MAX_DEPTH);
+  return readAnswer(value, body.length, nonFinite, reading);
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +43,25 @@ describe('ImageInferenceApi: the predict function', () => {
       MODEL_LABELS: 'a,b',
       NODE_OPTIONS: '--enable-source-maps',
     });
+  });
+
+  it('copies a labels file into the bundle and names the copy (nothing in the 4 KB environment)', () => {
+    const file = fileURLToPath(new URL('../../package.json', import.meta.url));
+    const fn = onlyResource(
+      synthApi({ functionEnvironment: { modelLabelsFile: file } }),
+      'AWS::Lambda::Function',
+    );
+    expect((fn.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+      MODEL_LABELS_FILE: 'model-labels-package.json',
+    });
+  });
+
+  it('refuses a labels file that does not exist', () => {
+    expect(() =>
+      synthApi({ functionEnvironment: { modelLabelsFile: '/no/such/labels.txt' } }),
+    ).toThrow(
+      'functionEnvironment.modelLabelsFile must be a file on this machine (it is copied into the bundle), but received "/no/such/labels.txt"',
+    );
   });
 
   it.each([

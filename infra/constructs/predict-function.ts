@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Duration, Validations } from 'aws-cdk-lib';
+import { type Duration, Token, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,7 +18,12 @@ const LOCKFILE = fileURLToPath(new URL('../../package-lock.json', import.meta.ur
 export interface PredictFunctionOptions {
   readonly endpointName: string;
   readonly corsOrigins: readonly string[];
-  /** Further handler settings, by config key (shared/predict-env.ts). */
+  /**
+   * Further handler settings, by config key (shared/predict-env.ts).
+   * `modelLabelsFile` names a file on the machine that synthesises: it is
+   * copied into the bundle and MODEL_LABELS_FILE names the copy, so a long
+   * label list never enters the 4 KB environment.
+   */
   readonly functionEnvironment: Partial<Record<ConfigKey, string | number>>;
   readonly architecture: lambda.Architecture;
   readonly memorySizeMb: number;
@@ -36,9 +43,22 @@ export function predictEnvironment(options: PredictFunctionOptions): Record<stri
   for (const [key, value] of Object.entries(options.functionEnvironment)) {
     if (value !== undefined) environment[ENV[key as ConfigKey]] = String(value);
   }
+  const labels = bundledLabelsFile(options);
+  // Relative: the handler resolves it against LAMBDA_TASK_ROOT, the bundle.
+  if (labels !== undefined) environment[ENV.modelLabelsFile] = labels.name;
   // Stack traces through the minified bundle point at the TypeScript.
   environment.NODE_OPTIONS = '--enable-source-maps';
   return environment;
+}
+
+/** The labels file to copy into the bundle, and its name there; undefined when none is set. */
+function bundledLabelsFile(
+  options: PredictFunctionOptions,
+): { source: string; name: string } | undefined {
+  const file = options.functionEnvironment.modelLabelsFile;
+  if (file === undefined || Token.isUnresolved(file)) return undefined;
+  const source = resolve(String(file));
+  return { source, name: `model-labels-${basename(source)}` };
 }
 
 /**
@@ -51,6 +71,13 @@ export function createPredictFunction(
   scope: Construct,
   options: PredictFunctionOptions,
 ): NodejsFunction {
+  const labels = bundledLabelsFile(options);
+  if (labels !== undefined && !existsSync(labels.source)) {
+    throw new Error(
+      `functionEnvironment.modelLabelsFile must be a file on this machine (it is copied into the bundle), but received ${JSON.stringify(options.functionEnvironment.modelLabelsFile)}`,
+    );
+  }
+  const sharpHooks = sharpCommandHooks(options.architecture);
   const fn = new NodejsFunction(scope, 'PredictFunction', {
     description: 'POST /{stage}/predict: multipart images -> sharp -> SageMaker InvokeEndpoint.',
     entry: HANDLER_ENTRY,
@@ -83,7 +110,16 @@ export function createPredictFunction(
       // sharp is a native module: installed, not bundled, for Lambda's platform.
       nodeModules: ['sharp'],
       forceDockerBundling: false,
-      commandHooks: sharpCommandHooks(options.architecture),
+      commandHooks:
+        labels === undefined
+          ? sharpHooks
+          : {
+              ...sharpHooks,
+              afterBundling: (inputDir, outputDir) => [
+                ...sharpHooks.afterBundling(inputDir, outputDir),
+                `cp '${labels.source.replaceAll("'", "'\\''")}' '${`${outputDir}/${labels.name}`.replaceAll("'", "'\\''")}'`,
+              ],
+            },
     },
   });
   Validations.of(fn).acknowledge({
