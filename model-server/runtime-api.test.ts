@@ -35,7 +35,9 @@ beforeAll(async () => {
     // Per-request faults on: the failure cases are provoked with them.
     LOCAL_FAULTS: 'on',
     LOCAL_ENDPOINT_NAMES: `${ENDPOINT},second-endpoint`,
-    INVOCATION_TIMEOUT_MS: '300',
+    // Short, so the timeout case answers in 2 s, yet long enough that 24
+    // parallel invocations on a busy 2-core machine all finish within it.
+    INVOCATION_TIMEOUT_MS: '2000',
   });
   await server.loaded;
   client = runtimeClient(server.url, 'eu-west-1');
