@@ -123,6 +123,11 @@ describe('npm start -- -c key=value (CDK context, as cdk synth takes it)', () =>
       line: /^Context value modelMode must be [^\n]*, but received "huge"\n$/,
     },
     {
+      // A value a construct refuses (not the settings reader): the same one line.
+      args: ['-c', 'stages=dev,dev'],
+      line: /^stages\[1\]\.stageName must be unique, but "dev" is listed twice\n$/,
+    },
+    {
       args: ['--stages=dev'],
       line: /^npm start takes CDK context as -c key=value \(after --\), but received "--stages=dev"\n$/,
     },

@@ -55,8 +55,12 @@ function setup(
     },
     () => now,
   );
-  const decide = (token: string | undefined, path = '/predict', authorizer = AUTHORIZER) =>
-    authorizers.authorize(authorizer, { stage: 'dev', method: 'POST', resourcePath: path, token });
+  const decide = (
+    token: string | undefined,
+    path = '/predict',
+    authorizer = AUTHORIZER,
+    stage = 'dev',
+  ) => authorizers.authorize(authorizer, { stage, method: 'POST', resourcePath: path, token });
   return { decide, calls, advance: (ms: number) => (now += ms) };
 }
 
@@ -122,6 +126,21 @@ describe('the authorizer cache', () => {
     advance(1);
     await decide('Bearer a');
     expect(calls).toHaveLength(3);
+  });
+
+  it("is a stage's: a token's first call on another stage calls the function again", async () => {
+    const { decide, calls } = setup(() =>
+      policy('Allow', 'arn:aws:execute-api:us-east-1:000000000000:local/*/POST/*'),
+    );
+    for (const stage of ['prod', 'dev', 'prod', 'dev']) {
+      expect(await decide('Bearer a', '/predict', AUTHORIZER, stage)).toMatchObject({
+        authorized: true,
+      });
+    }
+    expect(calls).toEqual([
+      'arn:aws:execute-api:us-east-1:000000000000:local/prod/POST/predict',
+      'arn:aws:execute-api:us-east-1:000000000000:local/dev/POST/predict',
+    ]);
   });
 
   it('caches a Deny too, and not a thrown Unauthorized', async () => {

@@ -12,9 +12,12 @@
  * - its policy allows `execute-api:Invoke` on the method's ARN: through;
  *   denies it, explicitly or by not allowing it: 403 (ACCESS_DENIED).
  *
- * A returned policy is cached by authorizer and token for the TTL (0: no
- * cache) and applied to every method the token calls meanwhile: the
- * function is not called again. Sources: API Gateway developer guide, "Use
+ * A returned policy is cached by stage, authorizer and token for the TTL
+ * (0: no cache) and applied to every method the token calls on that stage
+ * meanwhile: the function is not called again. The cache is a stage's
+ * (API Gateway API reference, FlushStageAuthorizersCache: "Flushes all
+ * authorizer cache entries on a stage"), so a token's first call on each
+ * stage calls the function. Sources: API Gateway developer guide, "Use
  * API Gateway Lambda authorizers", "Input to" and "Output from an API
  * Gateway Lambda authorizer"; AWS::ApiGateway::Authorizer.
  */
@@ -142,7 +145,7 @@ export class TokenAuthorizers {
     if (authorizer.validationExpression?.test(token) === false) return refused(UNAUTHORIZED);
     const { identity } = this.access;
     const methodArn = executeApiArn(identity, request.stage, request.method, request.resourcePath);
-    const key = `${authorizer.id}\u0000${token}`;
+    const key = `${request.stage}\u0000${authorizer.id}\u0000${token}`;
     const now = this.clock();
     let policy = this.cache.get(key);
     if (policy === undefined || policy.expiresAt <= now) {

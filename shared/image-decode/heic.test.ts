@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadImage } from '../../fixtures/index.ts';
 import { DecodeRefusal, decodeImage, readImageHeader } from './decode.ts';
 import { DEFAULT_PIXEL_LIMITS, MAX_HEIC_PIXELS, pixelLimitBreach } from './pixel-limits.ts';
@@ -31,6 +31,20 @@ describe('HEIC under the decoding policy', () => {
     const late = decodeImage(header, { background: '#ffffff', deadlineEpochMs: Date.now() - 1 });
     await expect(late).rejects.toBeInstanceOf(DecodeRefusal);
     await expect(late).rejects.toMatchObject({ kind: 'deadlinePassed' });
+  });
+
+  it("keeps the decoder's plain-text failure message out of the logs, and console.log working", async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const truncated = await readImageHeader(loadImage('truncated.heic'), 'heic');
+      const decodes = [1, 2].map(() => decodeImage(truncated, { background: '#ffffff' }));
+      await Promise.allSettled(decodes);
+      expect(log).not.toHaveBeenCalled();
+      console.log('after');
+      expect(log).toHaveBeenCalledWith('after');
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('has its own pixel limit (decoded whole, unstoppable), checked from the header', () => {

@@ -18,10 +18,34 @@ export interface RgbaImage {
   readonly data: Uint8ClampedArray;
 }
 
+// libheif-js prints "Decoding image failed" and its whole image handle with
+// console.log when a file cannot be decoded: plain text among the Lambda's
+// JSON log lines. The failure itself becomes the answer (422), so its
+// console output is held back while a decode runs (counted, as decodes may
+// overlap in the local gateway).
+let quieted = 0;
+let consoleLog: typeof console.log = console.log;
+
+function quiet(): void {
+  if (quieted++ === 0) {
+    consoleLog = console.log;
+    console.log = () => undefined;
+  }
+}
+
+function unquiet(): void {
+  if (--quieted === 0) console.log = consoleLog;
+}
+
 /** Decodes the primary image of a HEIC file; loads the decoder on first use. */
 export async function decodeHeicRgba(bytes: Uint8Array): Promise<RgbaImage> {
   const { default: decode } = await import('heic-decode');
-  return decode({ buffer: bytes });
+  quiet();
+  try {
+    return await decode({ buffer: bytes });
+  } finally {
+    unquiet();
+  }
 }
 
 /**
