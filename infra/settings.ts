@@ -10,6 +10,7 @@ import { DEFAULT_PROFILE_NAME } from '#shared/model-input/profile.ts';
 import type { ConfigKey } from '#shared/predict-env.ts';
 import type { ImageInferenceApiStage } from './constructs/image-inference-api.ts';
 import type { ModelEndpointMode, ModelEndpointProps } from './constructs/model-endpoint.ts';
+import { alarmEmail, authorizer, type JwtAuthorizerSettings } from './operations-settings.ts';
 import { protocolEnvironment } from './protocol-settings.ts';
 
 /**
@@ -150,18 +151,6 @@ export interface AppSettings {
   readonly alarmEmail: string | undefined;
   /** The endpoint protocol settings, as the predict function's environment (by config key). */
   readonly functionEnvironment: Partial<Record<ConfigKey, string>>;
-}
-
-/** Which authorizer the API has (`authorizer`). */
-export const AUTHORIZERS = ['none', 'jwt'] as const;
-
-/** The JWT authorizer's settings (`-c authorizer=jwt`). */
-export interface JwtAuthorizerSettings {
-  readonly issuer: string;
-  readonly audience: readonly string[];
-  /** undefined: `<issuer>/.well-known/jwks.json`. */
-  readonly jwksUrl: string | undefined;
-  readonly cacheTtlSeconds: number;
 }
 
 /** Reads one context value: `-c` gives strings, cdk.json gives JSON values. */
@@ -331,48 +320,6 @@ function model(settings: Settings): AppSettings['model'] {
         serverlessMemorySizeMb: integer(settings, 'modelMemorySizeMb'),
         serverlessMaxConcurrency: integer(settings, 'modelMaxConcurrency'),
       };
-}
-
-const JWT_KEYS = ['jwtIssuer', 'jwtAudience', 'jwtJwksUrl', 'authorizerCacheTtlSeconds'] as const;
-/** https, or plain http to this machine (the local gateway's development issuer). */
-const ISSUER_URL = /^(https:\/\/[^\s/]+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?)(\/\S*)?$/;
-const URL_RULE = 'an https:// URL (or http://127.0.0.1 or http://localhost for npm start)';
-
-function authorizer(settings: Settings): JwtAuthorizerSettings | undefined {
-  if (settings.oneOf('authorizer', AUTHORIZERS, 'none') === 'none') {
-    for (const key of JWT_KEYS) {
-      const value = settings.source.get(key);
-      if (value !== undefined) settings.fail(key, value, 'left out while authorizer is none');
-    }
-    return undefined;
-  }
-  const issuer = text(settings, 'jwtIssuer');
-  if (!ISSUER_URL.test(issuer)) settings.fail('jwtIssuer', issuer, URL_RULE);
-  const jwksUrl = text(settings, 'jwtJwksUrl');
-  if (jwksUrl !== '' && !ISSUER_URL.test(jwksUrl)) settings.fail('jwtJwksUrl', jwksUrl, URL_RULE);
-  const audience = settings.list('jwtAudience', [CONTEXT_DEFAULTS.jwtAudience]);
-  if (audience.length === 0) settings.fail('jwtAudience', '', 'one audience or more');
-  return {
-    issuer,
-    audience,
-    jwksUrl: jwksUrl || undefined,
-    // API Gateway's range. Source: AWS::ApiGateway::Authorizer, AuthorizerResultTtlInSeconds.
-    cacheTtlSeconds: settings.integer(
-      'authorizerCacheTtlSeconds',
-      Number(CONTEXT_DEFAULTS.authorizerCacheTtlSeconds),
-      0,
-      3600,
-    ),
-  };
-}
-
-/** An email address, or undefined when none is set. */
-function alarmEmail(settings: Settings): string | undefined {
-  const value = text(settings, 'alarmEmail');
-  if (value === '') return undefined;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
-    settings.fail('alarmEmail', value, 'an email address');
-  return value;
 }
 
 /**
