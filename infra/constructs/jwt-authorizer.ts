@@ -1,19 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { AUTHORIZER_ENV, BEARER_TOKEN_PATTERN } from '#shared/authorizer-env.ts';
-import { acknowledgeTracing } from './predict-function.ts';
+import { acknowledgeNodeFunction, LOCKFILE, NODE_BUNDLING, PROJECT_ROOT } from './node-function.ts';
 import { checkInteger, checkPattern } from './validate.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const AUTHORIZER_ENTRY = fileURLToPath(
   new URL('../../functions/authorizer/handler.ts', import.meta.url),
 );
-const LOCKFILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
 
 /** A JWT authorizer in front of the API's methods (`-c authorizer=jwt`). */
 export interface JwtAuthorizerProps {
@@ -79,27 +77,9 @@ export function createJwtAuthorizer(
     logGroup: new logs.LogGroup(scope, 'AuthorizerFunctionLogs', {
       retention: options.logRetention,
     }),
-    bundling: {
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      target: 'node22',
-      format: OutputFormat.CJS,
-      externalModules: [],
-      forceDockerBundling: false,
-    },
+    bundling: NODE_BUNDLING,
   });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason:
-      'AWSLambdaBasicExecutionRole only allows creating log streams and putting log events; the function logs to its own log group.',
-  });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason:
-      'nodejs22.x is the runtime this project targets and tests against (AWS Lambda developer guide, "Lambda runtimes").',
-  });
-  acknowledgeTracing(fn);
+  acknowledgeNodeFunction(fn);
   return new apigw.TokenAuthorizer(scope, 'JwtAuthorizer', {
     handler: fn,
     identitySource: apigw.IdentitySource.header('Authorization'),

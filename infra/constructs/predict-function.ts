@@ -1,18 +1,17 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Duration, Token, Validations } from 'aws-cdk-lib';
+import { type Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type ConfigKey, ENV } from '#shared/predict-env.ts';
-import { sharpCommandHooks } from './sharp-bundling.ts';
+import { acknowledgeNodeFunction, LOCKFILE, NODE_BUNDLING, PROJECT_ROOT } from './node-function.ts';
+import { quote, sharpCommandHooks } from './sharp-bundling.ts';
 
-/** The handler the Lambda runs, and the project whose lockfile pins its dependencies. */
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The handler the Lambda runs. */
 const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/predict/handler.ts', import.meta.url));
-const LOCKFILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
 
 /** What the predict function is built from (ImageInferenceApi's resolved props). */
 export interface PredictFunctionOptions {
@@ -95,24 +94,12 @@ export function createPredictFunction(
       retention: options.logRetention,
     }),
     bundling: {
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      target: 'node22',
-      format: OutputFormat.CJS,
-      // The ES module builds of the SDK and Powertools: esbuild can drop
-      // what the handler never uses (the CommonJS builds keep every
-      // export), a quarter smaller, and a cold import about 15 ms shorter
-      // (`npm run bench:cold`).
-      mainFields: ['module', 'main'],
-      // Bundle the SDK: the version the tests ran, not the runtime's.
-      externalModules: [],
+      ...NODE_BUNDLING,
       // sharp is a native module: installed, not bundled, for Lambda's
       // platform. heic-decode (libheif as WebAssembly, 2 MB) is installed
       // too: loaded on the first HEIC only, it stays out of the bundle every
       // cold start parses.
       nodeModules: ['sharp', 'heic-decode'],
-      forceDockerBundling: false,
       commandHooks:
         labels === undefined
           ? sharpHooks
@@ -120,35 +107,11 @@ export function createPredictFunction(
               ...sharpHooks,
               afterBundling: (inputDir, outputDir) => [
                 ...sharpHooks.afterBundling(inputDir, outputDir),
-                `cp '${labels.source.replaceAll("'", "'\\''")}' '${`${outputDir}/${labels.name}`.replaceAll("'", "'\\''")}'`,
+                `cp ${quote(labels.source)} ${quote(`${outputDir}/${labels.name}`)}`,
               ],
             },
     },
   });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason:
-      'AWSLambdaBasicExecutionRole only allows creating log streams and putting log events; the function logs to its own log group.',
-  });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason:
-      'nodejs22.x is the runtime this project targets and tests against (a supported Node.js runtime: AWS Lambda developer guide, "Lambda runtimes"); moving to a newer Node line is a deliberate upgrade, not a default.',
-  });
-  acknowledgeTracing(fn);
+  acknowledgeNodeFunction(fn);
   return fn;
-}
-
-/**
- * Active tracing gives the role xray:PutTraceSegments and
- * xray:PutTelemetryRecords on `*`: X-Ray supports no resource-level
- * permissions for them (Service Authorization Reference, "Actions,
- * resources, and condition keys for AWS X-Ray").
- */
-export function acknowledgeTracing(fn: lambda.IFunction): void {
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level permissions, so their resource is *.',
-  });
 }

@@ -22,7 +22,8 @@ export function sharpNpmrc(architecture: Architecture): string {
   return `os=linux\ncpu=${npmCpu(architecture)}\nlibc=glibc\n`;
 }
 
-function quote(path: string): string {
+/** `path` as one single-quoted POSIX shell word. */
+export function quote(path: string): string {
   return `'${path.replaceAll("'", "'\\''")}'`;
 }
 
