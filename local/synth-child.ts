@@ -6,7 +6,6 @@
  * exit status 2.
  */
 import '../scripts/quiet.ts';
-import { ConfigError } from '#shared/config-kit.ts';
 import { CONTEXT_KEYS } from '../infra/settings.ts';
 import { checkContextKeys } from './context-args.ts';
 import { localTemplate } from './template.ts';
@@ -22,7 +21,7 @@ try {
   // The app refuses a context value with its kit's ConfigError, or, for
   // what a construct checks (stage names, origins, files), the construct's
   // own error: either way its message is the one line to show.
-  if (!(error instanceof ConfigError) && !(error instanceof Error)) throw error;
+  if (!(error instanceof Error)) throw error;
   process.stdout.write(JSON.stringify({ configError: error.message }));
   process.exitCode = 2;
 }

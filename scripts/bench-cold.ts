@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildMultipart, eventFor, loadImage } from '../fixtures/index.ts';
 import { buildApp } from '../infra/app.ts';
-import { median } from '../testing/bench-support.ts';
+import { median, medianRange } from '../testing/bench-support.ts';
 import { SageMakerStub } from '../testing/sagemaker-stub.ts';
 
 const PROCESSES = 10;
@@ -119,8 +119,7 @@ function coldStart(
   });
 }
 
-const spread = (values: readonly number[]) =>
-  `median ${median(values).toFixed(1)} ms (${Math.min(...values).toFixed(1)} to ${Math.max(...values).toFixed(1)})`;
+const spread = (values: readonly number[]) => `median ${medianRange(values, 1, ' ms')}`;
 
 const outdir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
 const stub = new SageMakerStub();

@@ -27,7 +27,7 @@ import { readApiModel } from '../local/emulation/api-model.ts';
 import { createGateway } from '../local/gateway.ts';
 import { startLocalStack } from '../local/stack.ts';
 import { synthesizeInChild } from '../local/synth.ts';
-import { median } from '../testing/bench-support.ts';
+import { median, medianRange } from '../testing/bench-support.ts';
 
 const CLIENTS = 8;
 const failures = new Map<string, number>();
@@ -210,19 +210,17 @@ async function emulatorComparison(): Promise<void> {
     }
     const overheads = latency.gateway.map((ms, i) => ms - (latency.bare[i] as number));
     const cost = median(overheads);
-    const range = (values: number[], digits: number) =>
-      `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)} to ${Math.max(...values).toFixed(digits)})`;
     console.log(
       `emulator alone: the same upload (${body.length} bytes multipart), a trivial handler, keep-alive client in another process, 3 rounds`,
     );
     console.log(
-      `  bare node:http server       ${range(latency.bare, 2)} ms per request, ${range(rate.bare, 0)} req/s at ${CLIENTS} connections, ${median(faults.bare).toFixed(0)} page faults per request`,
+      `  bare node:http server       ${medianRange(latency.bare, 2)} ms per request, ${medianRange(rate.bare, 0)} req/s at ${CLIENTS} connections, ${median(faults.bare).toFixed(0)} page faults per request`,
     );
     console.log(
-      `  local gateway               ${range(latency.gateway, 2)} ms per request, ${range(rate.gateway, 0)} req/s at ${CLIENTS} connections, ${median(faults.gateway).toFixed(0)} page faults per request`,
+      `  local gateway               ${medianRange(latency.gateway, 2)} ms per request, ${medianRange(rate.gateway, 0)} req/s at ${CLIENTS} connections, ${median(faults.gateway).toFixed(0)} page faults per request`,
     );
     console.log(
-      `emulator's own cost           ${range(overheads, 2)} ms per request over the bare server  (target <= 1 ms: ${cost <= 1 ? 'met' : 'NOT met'})`,
+      `emulator's own cost           ${medianRange(overheads, 2)} ms per request over the bare server  (target <= 1 ms: ${cost <= 1 ? 'met' : 'NOT met'})`,
     );
   } finally {
     client.stop();
@@ -312,26 +310,24 @@ try {
   const bareErrors = rounds.reduce((sum, r) => sum + r.bare.errors, 0);
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
-  const range = (values: number[], digits: number) =>
-    `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)} to ${Math.max(...values).toFixed(digits)})`;
 
   console.log(
     `local stack: ${imagePath('photo-2mp.jpg').split('/').pop()} (${image.length} bytes), ${CLIENTS} clients, 3 rounds of ${DURATION_MS / 1000} s each side`,
   );
   console.log(
-    `sharp + model alone           ${range(
+    `sharp + model alone           ${medianRange(
       rounds.map((r) => r.bareRate),
       1,
     )} req/s (${bareErrors} errors)`,
   );
   console.log(
-    `end to end through the gateway ${range(
+    `end to end through the gateway ${medianRange(
       rounds.map((r) => r.fullRate),
       1,
     )} req/s (${errors} errors)`,
   );
   console.log(
-    `throughput ratio              ${range(ratios, 2)}  (target >= 0.85: ${ratio >= 0.85 ? 'met' : 'NOT met'})`,
+    `throughput ratio              ${medianRange(ratios, 2)}  (target >= 0.85: ${ratio >= 0.85 ? 'met' : 'NOT met'})`,
   );
   console.log(
     `latency p50 / p99             ${p50.toFixed(1)} / ${p99.toFixed(1)} ms  (p99 <= 3 x p50: ${p99 <= 3 * p50 ? 'met' : 'NOT met'}; errors: ${errors === 0 ? 'none' : errors})`,

@@ -28,7 +28,7 @@ import { loadConfig } from '../functions/predict/config.ts';
 import { createHandler } from '../functions/predict/handler.ts';
 import { lambdaContext } from '../local/emulation/lambda-context.ts';
 import { decodeRgb, prepareEncoded } from '../shared/model-input/prepare.ts';
-import { instantModel, median } from '../testing/bench-support.ts';
+import { instantModel, median, medianRange } from '../testing/bench-support.ts';
 import { localRuntimeClient } from '../testing/predict-handler.ts';
 import { SageMakerStub } from '../testing/sagemaker-stub.ts';
 
@@ -78,8 +78,6 @@ async function time(run: () => Promise<unknown>): Promise<number> {
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
-const spread = (values: readonly number[], digits: number, unit = '') =>
-  `${median(values).toFixed(digits)}${unit} (${Math.min(...values).toFixed(digits)} to ${Math.max(...values).toFixed(digits)})`;
 
 /** One process's figures for the overhead comparison. */
 interface OverheadRun {
@@ -185,21 +183,21 @@ async function overhead(): Promise<void> {
     `profile ${config.normalise.profile.name}: ${config.normalise.profile.resample}, ${config.normalise.profile.resize}, ${config.normalise.profile.encoding}`,
   );
   console.log(
-    `floor: base64 + busboy + profile pipeline + fetch POST   median ${spread(
+    `floor: base64 + busboy + profile pipeline + fetch POST   median ${medianRange(
       runs.map((r) => r.bareMs),
       2,
       ' ms',
     )}`,
   );
   console.log(
-    `handler, real SDK over keep-alive HTTP, logs and metrics on   median ${spread(
+    `handler, real SDK over keep-alive HTTP, logs and metrics on   median ${medianRange(
       runs.map((r) => r.handlerMs),
       2,
       ' ms',
     )}  (${Math.round(median(runs.map((r) => r.logBytesPerRequest)))} bytes of logs and EMF per request)`,
   );
   console.log(
-    `overhead ratio   ${spread(ratios, 3)}  (target <= 1.10: ${median(ratios) <= 1.1 ? 'met' : 'NOT met'})`,
+    `overhead ratio   ${medianRange(ratios, 3)}  (target <= 1.10: ${median(ratios) <= 1.1 ? 'met' : 'NOT met'})`,
   );
 
   const handler = createHandler(() => ({ config, client: instantModel }));

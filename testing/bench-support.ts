@@ -31,3 +31,9 @@ export function median(values: readonly number[]): number {
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
+
+/** `values` as printed in the benchmarks: `median<unit> (min to max)`, `digits` decimals. */
+export function medianRange(values: readonly number[], digits: number, unit = ''): string {
+  const fixed = (n: number) => n.toFixed(digits);
+  return `${fixed(median(values))}${unit} (${fixed(Math.min(...values))} to ${fixed(Math.max(...values))})`;
+}

@@ -46,16 +46,7 @@ const EVENT_CONTEXT = {
 };
 
 describe('buildProxyEvent', () => {
-  const context = {
-    stage: 'dev',
-    resourcePath: '/predict',
-    stageVariables: { endpointName: 'e' },
-    requestId: 'rid',
-    requestTimeEpoch: 1,
-    apiKey: 'k'.repeat(20),
-    apiKeyId: 'key-1',
-    binaryMediaTypes: BINARY,
-  };
+  const context = EVENT_CONTEXT;
   const bytes = Buffer.from([0x2d, 0xff, 0x00, 0xd8]);
   /** What API Gateway adds to a request that carries none of them, from 127.0.0.1 at epoch 1 ms. */
   const ADDED_HEADERS = {
