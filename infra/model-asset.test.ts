@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 import { ModelEndpoint } from './constructs/model-endpoint.ts';
@@ -65,7 +65,13 @@ describe('the model server image asset (model=asset)', () => {
   it('is built from the repository root with model-server/Dockerfile, for x86_64', () => {
     expect(images).toEqual([
       {
-        directory: expect.stringMatching(/^asset\.[0-9a-f]{64}$/),
+        // CDK names the staged copy asset.<hash> plus the source directory's
+        // own extension: a clone in /tmp/tmp.x1Y2 stages to asset.<hash>.x1Y2.
+        directory: expect.stringMatching(
+          new RegExp(
+            `^asset\\.[0-9a-f]{64}${extname(MODEL_ASSET_DIRECTORY).replaceAll('.', '\\.')}$`,
+          ),
+        ),
         dockerFile: 'model-server/Dockerfile',
         platform: 'linux/amd64',
       },
