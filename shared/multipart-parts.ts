@@ -29,6 +29,12 @@ export interface RawPart {
   readonly delivered: boolean;
   /** The part's content, a view of the body. */
   readonly content: Buffer;
+  /**
+   * Whether the body busboy reads leaves this part's content out: a file
+   * part it delivers, whose bytes are `content` (busboy would only search
+   * them for the boundary again, and copy them).
+   */
+  readonly elided: boolean;
   /** Why the part cannot be used, found from its header alone. */
   readonly problem: GatewayError | undefined;
 }
@@ -37,9 +43,11 @@ export interface RawPart {
 export interface ScannedBody {
   readonly parts: readonly RawPart[];
   /**
-   * The body without RFC 2046 transport padding after its boundaries (which
-   * busboy does not accept: it drops the part that follows); the body itself
-   * when it has none.
+   * The body busboy reads: without RFC 2046 transport padding after its
+   * boundaries (which busboy does not accept: it drops the part that
+   * follows), and without the content of the parts marked `elided`, so the
+   * bytes of a large upload are searched once, here. Headers, fields and
+   * boundaries are as sent.
    */
   readonly body: Buffer;
 }
@@ -88,7 +96,8 @@ export function scanParts(body: Buffer, boundary: string, limits: ScanLimits): S
   const dashBoundary = Buffer.from(`--${boundary}`);
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   const parts: RawPart[] = [];
-  const padding: Array<readonly [number, number]> = [];
+  // Byte ranges busboy does not read: transport padding, elided content.
+  const cuts: Array<readonly [number, number]> = [];
   const seen = new Map<string, number>();
   // The first boundary may open the body without the CRLF in front.
   let position = body.subarray(0, dashBoundary.length).equals(dashBoundary)
@@ -112,7 +121,7 @@ export function scanParts(body: Buffer, boundary: string, limits: ScanLimits): S
             previous.part,
           );
     }
-    if (lineEnd > position) padding.push([position, lineEnd]);
+    if (lineEnd > position) cuts.push([position, lineEnd]);
     const next = body.indexOf(delimiter, lineEnd);
     if (next === -1) throw malformed(endProblem(body.subarray(lineEnd), boundary));
     // The header ends before the next boundary, or busboy reads the next part's header as this one's.
@@ -131,18 +140,22 @@ export function scanParts(body: Buffer, boundary: string, limits: ScanLimits): S
         disposition: undefined,
         delivered: false,
         content: body.subarray(next, next),
+        elided: false,
         problem: malformed(
           `Part ${ordinal + 1} has no empty line between its header and the next boundary.`,
         ),
       });
     } else {
       const block = headerEnd === lineEnd ? '' : body.toString('latin1', lineEnd + 2, headerEnd);
-      const content = body.subarray(headerEnd + HEADER_END.length, next);
-      parts.push(readPart(ordinal, block, content, limits.maxPartHeaderPairs, seen));
+      const contentStart = headerEnd + HEADER_END.length;
+      const content = body.subarray(contentStart, next);
+      const part = readPart(ordinal, block, content, limits.maxPartHeaderPairs, seen);
+      if (part.elided && next > contentStart) cuts.push([contentStart, next]);
+      parts.push(part);
     }
     position = next + delimiter.length;
   }
-  return { parts, body: padding.length === 0 ? body : withoutPadding(body, padding) };
+  return { parts, body: cuts.length === 0 ? body : without(body, cuts) };
 }
 
 /** Why a body has no (further) boundary: LF line endings, else truncation. */
@@ -238,14 +251,17 @@ function readPart(
     part = `${name}[${index}]`;
   }
   const label = part ?? position;
+  const disposition = valid === undefined ? undefined : formDataPart(valid.params);
+  const delivered = valid !== undefined && headers.fault === undefined;
   const result = (problem: GatewayError | undefined): RawPart => ({
     ordinal,
     part,
     label,
     name: name || undefined,
-    disposition: valid === undefined ? undefined : formDataPart(valid.params),
-    delivered: valid !== undefined && headers.fault === undefined,
+    disposition,
+    delivered,
     content,
+    elided: delivered && problem === undefined && disposition?.hasFilename === true,
     problem,
   });
   if (headers.lines > maxHeaderPairs) {
@@ -281,7 +297,7 @@ function readPart(
 }
 
 /** The body with the byte ranges in `cuts` (ascending, disjoint) left out. */
-function withoutPadding(body: Buffer, cuts: ReadonlyArray<readonly [number, number]>): Buffer {
+function without(body: Buffer, cuts: ReadonlyArray<readonly [number, number]>): Buffer {
   const pieces: Buffer[] = [];
   let from = 0;
   for (const [start, end] of cuts) {

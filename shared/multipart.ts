@@ -204,6 +204,12 @@ export function parseMultipart(
 
     parser.on('file', (name, stream) => {
       const part = claim(name);
+      if (part?.elided) {
+        // busboy read the header only; the bytes are the walk's, cut as busboy cuts a file.
+        stream.resume();
+        stream.on('end', () => acceptFile(part, part.content.subarray(0, limits.maxFileBytes + 1)));
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       stream.on('data', (chunk: Buffer) => {
