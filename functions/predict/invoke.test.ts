@@ -145,7 +145,8 @@ describe('invokeEndpoint against a real HTTP stand-in', () => {
   it('does not retry past the deadline', async () => {
     stub.behaviour = () => sagemakerError('ServiceUnavailable', 503);
     await expect(
-      invokeEndpoint(client, invocation, deadlineFrom(60, 0), { ...policy, baseDelayMs: 1000 }),
+      // The backoff (5 s) outlasts the deadline (1 s, ample for one call on a busy machine).
+      invokeEndpoint(client, invocation, deadlineFrom(1000, 0), { ...policy, baseDelayMs: 5000 }),
     ).rejects.toMatchObject({ code: 'ENDPOINT_UNAVAILABLE' });
     expect(stub.received).toHaveLength(1);
   });
