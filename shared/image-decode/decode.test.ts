@@ -82,5 +82,7 @@ describe('decodeImage and the deadline', () => {
     }).catch((e: unknown) => e);
     expect((error as DecodeRefusal).kind).toBe('deadlinePassed');
     expect(Date.now() - started).toBeLessThan(2500);
+    // Refused only once libvips has stopped: no image work outlives the answer.
+    expect(sharp.counters()).toEqual({ queue: 0, process: 0 });
   });
 });
