@@ -236,6 +236,43 @@ describe('synthesizeTemplate', () => {
     });
   });
 
+  it.each([
+    { what: 'the embedded model by default', context: {}, expected: 'nsfwjs-mobilenet-v2' },
+    {
+      what: 'a built-in profile by name',
+      context: { modelInputProfile: 'nsfwjs-mobilenet-v2' },
+      expected: 'nsfwjs-mobilenet-v2',
+    },
+    {
+      what: "the user's own profile as JSON",
+      context: {
+        modelInputProfile:
+          '{"name":"resnet50-torchvision","width":224,"height":224,"resize":"cover","cropFraction":0.875,"resample":"bilinear-antialias","encoding":"png"}',
+      },
+      expected:
+        '{"name":"resnet50-torchvision","width":224,"height":224,"resize":"cover","cropFraction":0.875,"resample":"bilinear-antialias","encoding":"png"}',
+    },
+  ])(
+    'passes context modelInputProfile to the predict function as MODEL_INPUT_PROFILE: $what',
+    ({ context, expected }) => {
+      const synthesized = synthesizeTemplate(context) as typeof template;
+      const functions = Object.values(synthesized.Resources).filter(
+        (r) => r.Type === 'AWS::Lambda::Function',
+      ) as unknown as Array<{ Properties: { Environment: { Variables: Record<string, string> } } }>;
+      expect(
+        functions.map((fn) => fn.Properties.Environment.Variables.MODEL_INPUT_PROFILE),
+      ).toEqual([expected]);
+    },
+  );
+
+  it('refuses a context modelInputProfile the function would refuse, at synth', () => {
+    expect(() =>
+      synthesizeTemplate({ modelInputProfile: '{"width":224,"height":224,"resize":"crop"}' }),
+    ).toThrow(
+      'modelInputProfile.resize must be one of fill, cover, contain, inside, outside, but received "crop"',
+    );
+  });
+
   it('describes the stack, and checks the CDK bootstrap version', () => {
     const whole = template as unknown as Record<string, unknown>;
     expect(whole.Description).toBe(

@@ -7,6 +7,7 @@
  * where the model server prepares the raw upload itself, must agree with
  * `/predict`.
  */
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type FidelityCase,
@@ -73,8 +74,33 @@ async function viaInvocations(image: FidelityCase): Promise<Scores> {
 }
 
 describe('model fidelity on the embedded model', () => {
-  it('has the varied images the issue asks for', () => {
+  it('has the varied images the issue asks for, each what it says it is', async () => {
     expect(cases.length).toBeGreaterThanOrEqual(12);
+    const kinds = new Map<string, string[]>();
+    for (const image of cases) {
+      const meta = await sharp(image.bytes).metadata();
+      const found = [
+        meta.width !== meta.height && 'non-square',
+        (meta.orientation ?? 1) > 1 && 'EXIF-rotated',
+        meta.hasAlpha && 'alpha',
+        meta.channels === 1 && 'grey',
+        meta.space === 'cmyk' && 'CMYK',
+        meta.depth === 'ushort' && '16-bit',
+        Math.max(meta.width, meta.height) > 2000 && 'over 2000 px',
+        image.name === 'photo-2mp.jpg' && 'photo-like',
+      ].filter((kind): kind is string => typeof kind === 'string');
+      for (const kind of found) kinds.set(kind, [...(kinds.get(kind) ?? []), image.name]);
+    }
+    expect(Object.fromEntries(kinds)).toMatchObject({
+      'non-square': expect.arrayContaining(['chelsea.jpg', 'coffee.jpg', 'rocket.jpg']),
+      'EXIF-rotated': ['chelsea-exif-6.jpg'],
+      alpha: ['coffee-alpha.png'],
+      grey: ['camera-grey.png'],
+      CMYK: ['rocket-cmyk.jpg'],
+      '16-bit': ['coffee-16bit.png'],
+      'over 2000 px': ['astronaut-2400.jpg'],
+      'photo-like': ['photo-2mp.jpg'],
+    });
   });
 
   it('/predict gives the reference scores within 0.02 and the same top label, on every image', {

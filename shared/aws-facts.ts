@@ -44,7 +44,13 @@ export function isApiKeyValue(value: string): boolean {
  * Stage names: 1 to 128 of letters, digits, hyphens and underscores. Source:
  * API Gateway API reference, CreateStage `stageName`.
  */
-export const API_GATEWAY_STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+export const API_GATEWAY_STAGE_NAME_MAX_CHARS = 128;
+export const API_GATEWAY_STAGE_NAME = new RegExp(
+  `^[A-Za-z0-9_-]{1,${API_GATEWAY_STAGE_NAME_MAX_CHARS}}$`,
+);
+
+/** "1-128 of A-Z a-z 0-9 _ -": the stage name rule, for messages. */
+export const STAGE_NAME_RULE = `1-${API_GATEWAY_STAGE_NAME_MAX_CHARS} of A-Z a-z 0-9 _ -`;
 
 /**
  * The account-level throttle per Region (default quota): 10,000 requests per
@@ -98,6 +104,14 @@ export const LAMBDA_MIN_MEMORY_MB = 128;
 export const LAMBDA_MAX_MEMORY_MB = 10_240;
 
 /**
+ * What a function gets when its template sets none: 128 MB of memory and a
+ * 3 s timeout. Source: CloudFormation user guide, `AWS::Lambda::Function`
+ * `MemorySize` and `Timeout`.
+ */
+export const LAMBDA_DEFAULT_MEMORY_MB = 128;
+export const LAMBDA_DEFAULT_TIMEOUT_S = 3;
+
+/**
  * A synchronous invocation's request event (the proxy event, body
  * base64-encoded inside it) and its response are each at most 6 MB. Source:
  * Lambda developer guide, "Lambda quotas" (invocation payload, synchronous).
@@ -133,6 +147,12 @@ export const SAGEMAKER_SERVERLESS_MAX_CONCURRENCY = 200;
  * characters. Source: SageMaker API reference, InvokeEndpoint `CustomAttributes`.
  */
 export const SAGEMAKER_CUSTOM_ATTRIBUTES_MAX_CHARS = 1024;
+
+/**
+ * InvokeEndpoint's `Accept` (the media type the caller wants back): at most
+ * 1024 ASCII characters. Source: SageMaker API reference, InvokeEndpoint `Accept`.
+ */
+export const SAGEMAKER_ACCEPT_MAX_CHARS = 1024;
 
 /**
  * `X-Amzn-SageMaker-Inference-Id`: 1 to 64 characters, pattern

@@ -3,7 +3,9 @@
  * the model server, the CDK app), the shared library they all use, and the
  * tools around them. A deployable that imported another's code would carry
  * it into its bundle or image (the model server's Docker context holds only
- * shared/ and model-server/), so a forbidden import fails here.
+ * shared/ and model-server/), so a forbidden import fails here. With them,
+ * the other two rules of the architecture: AWS's limits are written only in
+ * shared/aws-facts.ts, and no production source file grows past 400 lines.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -222,5 +224,134 @@ describe('import boundaries', () => {
       [...sourceFiles().keys()].filter((file) => file.includes('/')).map((f) => f.split('/')[0]),
     );
     expect([...folders].filter((folder) => zoneOf(`${folder}/x.ts`) === 'root')).toEqual([]);
+  });
+});
+
+/** Folders of production code (what deploys, and the emulator that runs it). */
+const PRODUCTION = ['functions/', 'infra/', 'local/', 'model-server/', 'shared/'];
+
+/** The one module allowed to spell AWS's limits out. */
+const AWS_FACTS = 'shared/aws-facts.ts';
+
+/** Production source files: everything in PRODUCTION but tests. */
+function productionFiles(files: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map(
+    [...files].filter(
+      ([file]) => PRODUCTION.some((folder) => file.startsWith(folder)) && !/\.test\.ts$/.test(file),
+    ),
+  );
+}
+
+/**
+ * AWS's limits written as literals: the 10 MB / 6 MB / 4 MB byte counts, the
+ * 29 s integration timeout, the 63 / 64 / 128 / 1024-character rules, in
+ * code, regular expressions and messages (which interpolate the constant).
+ */
+const AWS_LIMIT_LITERALS: readonly RegExp[] = [
+  /\b(?:10_?485_?760|6_?291_?456|4_?194_?304)\b/,
+  /(?<![\d.])(?:10|6|4)\s*\*\s*(?:1024\s*\*\s*1024|MiB)\b/,
+  /\b29_?000\b/,
+  /\{\s*[01]\s*,\s*(?:63|64|128|1024)\s*\}/,
+  /(?<![\w.-])[01] ?(?:-|to|\.\.) ?(?:63|64|128|1024)\b/,
+  /(?<![\d.])(?:10|6|4) ?MB\b/,
+  /(?<![\d.])29 ?s\b/,
+  /\b(?:1024|128|64|63) (?:visible |printable |ASCII )*(?:characters|chars)\b/,
+];
+
+/** The source without its comments (which may cite a limit), line numbers kept. */
+function withoutComments(source: string): string {
+  return source
+    .replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ''))
+    .replace(/(^|\s)\/\/.*$/gm, '$1');
+}
+
+/** Every line outside AWS_FACTS that spells an AWS limit out, as `file:line: text`. */
+function awsLimitLiterals(files: ReadonlyMap<string, string>): string[] {
+  const found: string[] = [];
+  for (const [file, source] of productionFiles(files)) {
+    if (file === AWS_FACTS) continue;
+    withoutComments(source)
+      .split('\n')
+      .forEach((line, index) => {
+        if (AWS_LIMIT_LITERALS.some((pattern) => pattern.test(line))) {
+          found.push(`${file}:${index + 1}: ${line.trim()}`);
+        }
+      });
+  }
+  return found;
+}
+
+/** The most lines a production source file may have. */
+const MAX_PRODUCTION_LINES = 400;
+
+describe('AWS facts in one module', () => {
+  it('no production file but shared/aws-facts.ts spells an AWS limit out', () => {
+    expect(awsLimitLiterals(sourceFiles())).toEqual([]);
+  });
+
+  it.each([
+    {
+      what: 'a byte count',
+      source: 'const MAX = 10485760;',
+      expected: ['functions/predict/x.ts:1: const MAX = 10485760;'],
+    },
+    {
+      what: 'MiB arithmetic',
+      source: 'export const LIMIT = 6 * 1024 * 1024;',
+      expected: ['functions/predict/x.ts:1: export const LIMIT = 6 * 1024 * 1024;'],
+    },
+    {
+      what: 'the integration timeout',
+      source: 'const timeoutMs = 29_000;',
+      expected: ['functions/predict/x.ts:1: const timeoutMs = 29_000;'],
+    },
+    {
+      what: 'a character limit in a regular expression',
+      source: 'const ACCEPT = /^[\\x20-\\x7e]{1,1024}$/;',
+      expected: ['functions/predict/x.ts:1: const ACCEPT = /^[\\x20-\\x7e]{1,1024}$/;'],
+    },
+    {
+      what: 'a range in a message',
+      source: 'fail(`stageName must be 1-128 of A-Z a-z 0-9 _ -`);',
+      expected: ['functions/predict/x.ts:1: fail(`stageName must be 1-128 of A-Z a-z 0-9 _ -`);'],
+    },
+    {
+      what: 'a limit in a message',
+      source: "\nfail('must be 1 to 64 printable characters');",
+      expected: ["functions/predict/x.ts:2: fail('must be 1 to 64 printable characters');"],
+    },
+    {
+      what: 'nothing in comments, nor a constant interpolated',
+      source: [
+        '/** At most 10 MB (10,485,760 bytes). */',
+        '// 29 s, 6 * 1024 * 1024',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal.
+        'const m = `over ${LAMBDA_MAX_EVENT_BYTES} bytes, about 4.4 MB of file`;',
+      ].join('\n'),
+      expected: [],
+    },
+  ])('flags $what', ({ source, expected }) => {
+    expect(awsLimitLiterals(new Map([['functions/predict/x.ts', source]]))).toEqual(expected);
+  });
+
+  it('leaves tests and the facts module alone', () => {
+    const files = new Map([
+      [AWS_FACTS, 'export const API_GATEWAY_MAX_REQUEST_BYTES = 10 * MiB;'],
+      ['functions/predict/x.test.ts', 'expect(limit).toBe(10485760);'],
+    ]);
+    expect(awsLimitLiterals(files)).toEqual([]);
+  });
+});
+
+describe('file size', () => {
+  it(`no production source file is over ${MAX_PRODUCTION_LINES} lines`, () => {
+    const over = [...productionFiles(sourceFiles())]
+      .map(
+        ([file, source]) =>
+          [file, source.split('\n').length - (source.endsWith('\n') ? 1 : 0)] as const,
+      )
+      .filter(([, lines]) => lines > MAX_PRODUCTION_LINES)
+      .map(([file, lines]) => `${file}: ${lines} lines`);
+    expect(over).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import {
   API_GATEWAY_STAGE_NAME,
   LAMBDA_MAX_MEMORY_MB,
   LAMBDA_MIN_MEMORY_MB,
+  STAGE_NAME_RULE,
 } from '#shared/aws-facts.ts';
 import { BINARY_MEDIA_TYPES } from '#shared/contract.ts';
 import { type ModelInputProfile, profileFromSetting } from '#shared/model-input/profile.ts';
@@ -278,7 +279,7 @@ function resolveStages(
     if (!API_GATEWAY_STAGE_NAME.test(stage.stageName)) {
       fail(
         scope,
-        `${where}.stageName must be 1-128 of A-Z a-z 0-9 _ -, but received ${show(stage.stageName)}`,
+        `${where}.stageName must be ${STAGE_NAME_RULE}, but received ${show(stage.stageName)}`,
       );
     }
     if (seen.has(stage.stageName)) {

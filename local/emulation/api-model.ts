@@ -6,6 +6,7 @@
  * and what the template lets API Gateway call (permissions.ts). Nothing here is configured twice: change the construct, and the local
  * gateway changes with it.
  */
+import { LAMBDA_DEFAULT_MEMORY_MB, LAMBDA_DEFAULT_TIMEOUT_S } from '#shared/aws-facts.ts';
 import { methodAuthorizer, readAuthorizers, type TokenAuthorizer } from './authorizers.ts';
 import { LOCAL_AWS, pseudoParameter } from './aws-identity.ts';
 import { type Json, ofType, resolveString, strings, target, targets } from './cfn.ts';
@@ -285,8 +286,8 @@ export function readApiModel(template: Json): ApiModel {
       {
         id,
         environment: strings((fn.Environment as Json | undefined)?.Variables),
-        timeoutSeconds: typeof fn.Timeout === 'number' ? fn.Timeout : 3,
-        memoryMb: typeof fn.MemorySize === 'number' ? fn.MemorySize : 128,
+        timeoutSeconds: typeof fn.Timeout === 'number' ? fn.Timeout : LAMBDA_DEFAULT_TIMEOUT_S,
+        memoryMb: typeof fn.MemorySize === 'number' ? fn.MemorySize : LAMBDA_DEFAULT_MEMORY_MB,
       },
     ]),
   );

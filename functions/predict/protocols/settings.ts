@@ -1,3 +1,4 @@
+import { SAGEMAKER_ACCEPT_MAX_CHARS } from '#shared/aws-facts.ts';
 import type { Settings } from '#shared/config-kit.ts';
 import { type FieldAllowlist, fieldAllowlist, isFieldPattern } from '#shared/custom-attributes.ts';
 import { isJsonPointer, parseJsonPointer } from '#shared/endpoint-protocol/json-pointer.ts';
@@ -29,8 +30,8 @@ export interface EndpointAdapter {
 
 /** A media type as a header carries it: `type/subtype`, optional parameters, visible ASCII. */
 const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=[\x21-\x7e]+)*$/;
-/** InvokeEndpoint's Accept: at most 1024 visible ASCII characters (SageMaker API reference). */
-const ACCEPT = /^[\x20-\x7e]{1,1024}$/;
+/** InvokeEndpoint's Accept: visible ASCII, at most SAGEMAKER_ACCEPT_MAX_CHARS characters. */
+const ACCEPT = new RegExp(`^[\\x20-\\x7e]{1,${SAGEMAKER_ACCEPT_MAX_CHARS}}$`);
 /** A form field or tensor name: 1..256 visible characters, no quote. */
 const NAME = /^[^\s"]{1,256}$/;
 
@@ -115,7 +116,7 @@ export function loadProtocol(
       ENV.endpointAccept,
       preset.accept,
       ACCEPT,
-      '1 to 1024 visible ASCII characters',
+      `1 to ${SAGEMAKER_ACCEPT_MAX_CHARS} visible ASCII characters`,
     ),
     multipartField: text(
       read,
