@@ -26,6 +26,7 @@ import { createHandler } from '../functions/predict/handler.ts';
 import { normaliseImage } from '../functions/predict/image.ts';
 import { lambdaContext } from '../local/emulation/lambda-context.ts';
 import { startLocalStack } from '../local/stack.ts';
+import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../shared/aws-facts.ts';
 import { MAX_HEIC_PIXELS } from '../shared/image-decode/pixel-limits.ts';
 import { instantModel, median } from '../testing/bench-support.ts';
 import { HEIF_ENC, heifEncAvailable } from './fixtures.ts';
@@ -73,7 +74,7 @@ async function handlerChild(file: string): Promise<void> {
   const event = uploadEvent(readFileSync(file));
   const once = async () => {
     const started = performance.now();
-    const result = await handler(event, lambdaContext(29_000));
+    const result = await handler(event, lambdaContext(API_GATEWAY_INTEGRATION_TIMEOUT_MS));
     if (result.statusCode !== 200) throw new Error(`answered ${result.statusCode}: ${result.body}`);
     return (performance.now() - started) / 1000;
   };
