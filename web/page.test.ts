@@ -386,6 +386,31 @@ function browserTests() {
     await page.context().close();
   });
 
+  it('a HEIC over what one upload allows is refused on its card, by name: the browser cannot shrink it', async () => {
+    // Real HEIC bytes padded past the request budget: Chromium cannot decode HEIC to downscale it.
+    const heic = loadImage('chelsea.heic');
+    const big = Buffer.concat([heic, Buffer.alloc(REQUEST_BODY_BUDGET_BYTES + 1 - heic.length)]);
+    await openPage();
+    await chooseFiles({ name: 'IMG_0002.HEIC', mimeType: 'image/heic', buffer: big });
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    const card = page.locator('.card').first();
+    await expect.poll(() => card.getAttribute('data-state')).toBe('refused');
+    expect(await card.locator('.file-name').textContent()).toBe('IMG_0002.HEIC');
+    expect(await card.locator('.problem').textContent()).toMatch(
+      /^IMG_0002\.HEIC is [\d.]+ MB, over the [\d.]+ MB this upload allows, and this browser cannot decode HEIC to shrink it\. Convert it to JPEG first\.$/,
+    );
+    // Upload says why, and sends nothing.
+    let sent = false;
+    page.on('request', (request) => {
+      if (request.url().includes('/predict')) sent = true;
+    });
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect.poll(() => errorBox().textContent()).toContain('Remove them to upload the rest.');
+    expect(await errorBox().textContent()).toContain('IMG_0002.HEIC is ');
+    expect(sent).toBe(false);
+    await page.context().close();
+  });
+
   it('429 shows when to try again', async () => {
     await openPage();
     await page.getByLabel('Stage').fill('limited');
