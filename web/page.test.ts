@@ -307,8 +307,9 @@ function browserTests() {
       .poll(() => page.locator('.card .note').textContent(), { timeout: 15_000 })
       .toMatch(/downscaled here to 8485×4714 px JPEG/);
     await page.getByRole('button', { name: 'Upload and classify' }).click();
+    // Decoding the 40 MP upload takes seconds on a busy machine: more than poll's 1 s default.
     await expect
-      .poll(() => page.locator('#summary li').allTextContents())
+      .poll(() => page.locator('#summary li').allTextContents(), { timeout: 15_000 })
       .toEqual([expect.stringMatching(/^huge\.png: Drawing \d+\.\d%$/)]);
     await page.context().close();
   });
