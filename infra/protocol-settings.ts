@@ -13,7 +13,7 @@ import {
   OUTPUT_MODES,
   TRITON_TENSOR_MODES,
 } from '#shared/endpoint-protocol/presets.ts';
-import type { ConfigKey } from '#shared/predict-env.ts';
+import { type ConfigKey, DEFAULTS, MAX_TOP_K } from '#shared/predict-env.ts';
 import type { ContextKey } from './settings.ts';
 
 /** Context key -> the handler's config key, for the protocol settings passed through. */
@@ -33,6 +33,7 @@ const PROTOCOL_CONTEXT = {
   labelsPointer: 'modelLabelsPointer',
   labels: 'modelLabels',
   labelsFile: 'modelLabelsFile',
+  topK: 'topK',
 } as const satisfies Partial<Record<ContextKey, ConfigKey>>;
 
 /**
@@ -65,6 +66,7 @@ export function protocolEnvironment(settings: Settings): Partial<Record<ConfigKe
       }
       return entries.join(',');
     },
+    topK: () => String(settings.integer('topK', DEFAULTS.topK, 1, MAX_TOP_K)),
     labels: () => {
       const value = settings.source.get('labels');
       return Array.isArray(value) ? JSON.stringify(value) : settings.string('labels', '');

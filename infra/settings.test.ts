@@ -75,6 +75,10 @@ describe('readSettings', () => {
     expect(read({ labelsFile: 'labels.txt' }).functionEnvironment).toEqual({
       modelLabelsFile: 'labels.txt',
     });
+    // TOP_K only when set, so the handler reports a model that gives fewer scores.
+    expect(read({ topK: '10' }).functionEnvironment).toEqual({ topK: '10' });
+    expect(read({ topK: 3 }).functionEnvironment).toEqual({ topK: '3' });
+    expect(read({}).functionEnvironment).toEqual({});
   });
 
   it("reads apiGatewayAccountRole: existing leaves the account's CloudWatch role alone", () => {
@@ -148,6 +152,16 @@ describe('readSettings', () => {
       'an unknown body encoding',
       { endpointBodyEncoding: 'xml' },
       'Context value endpointBodyEncoding must be one of raw, base64, multipart, json, triton, but received "xml"',
+    ],
+    [
+      'a top-k of 0',
+      { topK: '0' },
+      'Context value topK must be an integer from 1 to 1000, but received "0"',
+    ],
+    [
+      'a top-k over the most the handler takes',
+      { topK: 1001 },
+      'Context value topK must be an integer from 1 to 1000, but received 1001',
     ],
     [
       'a scores pointer without its slash',

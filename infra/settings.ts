@@ -123,6 +123,11 @@ export const CONTEXT_DEFAULTS = {
    * per line), copied into the function's bundle (MODEL_LABELS_FILE).
    */
   labelsFile: '',
+  /**
+   * Predictions returned per image (TOP_K). Set, a model that gives fewer
+   * scores is reported in each result's `warnings`.
+   */
+  topK: '5',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;

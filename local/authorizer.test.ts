@@ -11,6 +11,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadImage } from '../fixtures/index.ts';
 import { stagePolicy } from '../functions/authorizer/policy.ts';
+import { contractViolation } from '../testing/openapi-contract.ts';
 import { createGateway } from './gateway.ts';
 import type { DevelopmentIssuer } from './local-auth.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
@@ -46,7 +47,13 @@ async function predict(authorization: string | undefined, apiKey: string | undef
     body: form(),
     headers,
   });
-  return { response, body: (await response.json()) as Record<string, unknown> };
+  const text = await response.text();
+  // Every answer, the authorizer's 401 and 403 included, is one the OpenAPI document describes.
+  const contentType = response.headers.get('content-type') ?? undefined;
+  expect(contractViolation('predict', { status: response.status, contentType, body: text })).toBe(
+    undefined,
+  );
+  return { response, body: JSON.parse(text) as Record<string, unknown> };
 }
 
 /** A token like the issuer's, but signed with another key under the same key id. */

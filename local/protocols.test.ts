@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ENDPOINT_PROTOCOLS, type EndpointProtocol } from '#shared/endpoint-protocol/presets.ts';
 import { loadImage } from '../fixtures/index.ts';
 import { maxDifference, type Scores, scoresOf, topLabel } from '../testing/nsfwjs-reference.ts';
+import { contractViolation } from '../testing/openapi-contract.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
 /** The fidelity tolerance (local/fidelity.test.ts): image presets send 8-bit PNG, not the float tensor. */
@@ -34,8 +35,14 @@ async function predict(stack: LocalStack): Promise<Answer> {
     body: form,
     headers: { 'x-api-key': KEY },
   });
-  const body = (await response.json()) as { results?: Answer['result'][] };
-  expect(response.status, JSON.stringify(body)).toBe(200);
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  // Whatever the container family, the answer is the one the OpenAPI document describes.
+  const contentType = response.headers.get('content-type') ?? undefined;
+  expect(contractViolation('predict', { status: response.status, contentType, body: text })).toBe(
+    undefined,
+  );
+  const body = JSON.parse(text) as { results?: Answer['result'][] };
   return { status: response.status, result: body.results?.[0] as Answer['result'] };
 }
 
@@ -106,6 +113,20 @@ describe('every endpoint protocol against the local model server playing that co
     expect(Object.keys(output).sort()).toEqual(['classes', 'labels', 'normalized_boxes', 'scores']);
     expect(output.normalized_boxes?.every((box) => JSON.stringify(box) === '[0,0,1,1]')).toBe(true);
     expect(answers.get('detection')?.result.predictions).toBeUndefined();
+  });
+});
+
+describe('TOP_K above what the model gives (-c topK)', () => {
+  it('torchserve answers its top 5: all 5 are returned, and the result says TOP_K asked for 8', {
+    timeout: 120_000,
+  }, async () => {
+    const answer = await withStack({ endpointProtocol: 'torchserve', topK: '8' }, (stack) =>
+      predict(stack),
+    );
+    expect(answer.result.predictions).toHaveLength(5);
+    expect((answer.result as { warnings?: string[] }).warnings).toEqual([
+      'TOP_K is 8 but the model gave 5 finite scores; all 5 are returned.',
+    ]);
   });
 });
 

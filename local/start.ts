@@ -107,6 +107,13 @@ else {
   const dev = stack.developmentIssuer;
   if (dev !== undefined) writeToken(tokenFile, dev.token);
   const stage = stack.stages.includes('dev') ? 'dev' : (stack.stages[0] ?? 'dev');
+  // With -c jwtIssuer the tokens are that issuer's: the curl needs one of them.
+  const bearer =
+    dev !== undefined
+      ? ' -H "Authorization: Bearer $(cat .cache/local-token)"'
+      : context.authorizer === 'jwt'
+        ? ` -H "Authorization: Bearer <a token from ${context.jwtIssuer}>"`
+        : '';
   process.stdout.write(
     [
       '',
@@ -128,7 +135,7 @@ else {
         : []),
       '',
       'Try it:',
-      `  curl -s -H 'x-api-key: ${key.key}'${dev === undefined ? '' : ` -H "Authorization: Bearer $(cat .cache/local-token)"`} -F image=@fixtures/images/photo-2mp.jpg ${stack.url}/${stage}/predict`,
+      `  curl -s -H 'x-api-key: ${key.key}'${bearer} -F image=@fixtures/images/photo-2mp.jpg ${stack.url}/${stage}/predict`,
       '',
       'Ctrl-C stops both servers.',
       '',

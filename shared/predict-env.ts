@@ -87,6 +87,9 @@ export const ENV = {
 
 export type ConfigKey = keyof typeof ENV;
 
+/** Most predictions TOP_K may ask for per image (the handler and the CDK context check it). */
+export const MAX_TOP_K = 1000;
+
 /**
  * Body formats the gateway can send to the endpoint: the encoded input
  * itself (`image/jpeg`, `image/png`, `application/x-npy`), or an image file

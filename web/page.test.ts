@@ -307,8 +307,9 @@ function browserTests() {
       .poll(() => page.locator('.card .note').textContent(), { timeout: 15_000 })
       .toMatch(/downscaled here to 8485×4714 px JPEG/);
     await page.getByRole('button', { name: 'Upload and classify' }).click();
+    // Decoding the 40 MP upload takes seconds on a busy machine: more than poll's 1 s default.
     await expect
-      .poll(() => page.locator('#summary li').allTextContents())
+      .poll(() => page.locator('#summary li').allTextContents(), { timeout: 15_000 })
       .toEqual([expect.stringMatching(/^huge\.png: Drawing \d+\.\d%$/)]);
     await page.context().close();
   });
@@ -383,6 +384,31 @@ function browserTests() {
     // No request-wide error: the request itself was valid.
     expect(await errorBox().isHidden()).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'partial.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('a HEIC over what one upload allows is refused on its card, by name: the browser cannot shrink it', async () => {
+    // Real HEIC bytes padded past the request budget: Chromium cannot decode HEIC to downscale it.
+    const heic = loadImage('chelsea.heic');
+    const big = Buffer.concat([heic, Buffer.alloc(REQUEST_BODY_BUDGET_BYTES + 1 - heic.length)]);
+    await openPage();
+    await chooseFiles({ name: 'IMG_0002.HEIC', mimeType: 'image/heic', buffer: big });
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    const card = page.locator('.card').first();
+    await expect.poll(() => card.getAttribute('data-state')).toBe('refused');
+    expect(await card.locator('.file-name').textContent()).toBe('IMG_0002.HEIC');
+    expect(await card.locator('.problem').textContent()).toMatch(
+      /^IMG_0002\.HEIC is [\d.]+ MB, over the [\d.]+ MB this upload allows, and this browser cannot decode HEIC to shrink it\. Convert it to JPEG first\.$/,
+    );
+    // Upload says why, and sends nothing.
+    let sent = false;
+    page.on('request', (request) => {
+      if (request.url().includes('/predict')) sent = true;
+    });
+    await page.getByRole('button', { name: 'Upload and classify' }).click();
+    await expect.poll(() => errorBox().textContent()).toContain('Remove them to upload the rest.');
+    expect(await errorBox().textContent()).toContain('IMG_0002.HEIC is ');
+    expect(sent).toBe(false);
     await page.context().close();
   });
 

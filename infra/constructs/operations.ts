@@ -206,9 +206,6 @@ export class Operations extends Construct {
       ),
     );
     this.dashboard.addWidgets(
-      ...alarms
-        .map((a) => new cloudwatch.AlarmStatusWidget({ alarms: [a], width: 4, height: 2 }))
-        .slice(0, 0),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 4 }),
     );
   }

@@ -10,7 +10,7 @@ import {
   TRITON_TENSOR_MODES,
 } from '#shared/endpoint-protocol/presets.ts';
 import { checkProfileFits, type ModelInputProfile } from '#shared/model-input/profile.ts';
-import { DEFAULTS, ENV, type EndpointContentType } from '#shared/predict-env.ts';
+import { DEFAULTS, ENV, type EndpointContentType, MAX_TOP_K } from '#shared/predict-env.ts';
 import type { AnswerReading } from '../output.ts';
 import { type Decoder, jsonDecoder, tritonDecoder } from './answer.ts';
 import { loadLabels } from './labels.ts';
@@ -159,7 +159,7 @@ export function loadProtocol(
   const reading: AnswerReading = {
     mode: read.oneOf(ENV.modelOutputMode, OUTPUT_MODES, preset.output),
     labels: loadLabels(read),
-    topK: read.integer(ENV.topK, DEFAULTS.topK, 1, 1000),
+    topK: read.integer(ENV.topK, DEFAULTS.topK, 1, MAX_TOP_K),
     reportShortTopK: read.optionalString(ENV.topK) !== undefined,
     scoresAt,
     labelsAt,
