@@ -14,6 +14,7 @@ import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
 import { type LocalApiKey, localApiKey } from './api-keys.ts';
 import { parseContextArgs } from './context-args.ts';
 import { writeToken } from './local-issuer.ts';
+import { commandUptimeMs } from './process-start.ts';
 import {
   type LocalStack,
   ModelServerStartError,
@@ -110,9 +111,9 @@ else {
   process.stdout.write(
     [
       '',
-      // performance.now() counts from the process's start (performance.timeOrigin),
-      // so the figure includes loading the CDK app and synthesising the stack.
-      `image-inference-gateway is ready in ${(performance.now() / 1000).toFixed(1)} s`,
+      // From the start of the command typed (npm's and tsx's own start-up
+      // included), so the figure is the wait the user saw.
+      `image-inference-gateway is ready in ${(commandUptimeMs() / 1000).toFixed(1)} s`,
       `  API        ${stack.url}/{${stack.stages.join(',')}}/predict   (and /invocations, the passthrough route)`,
       `  page       ${stack.url}/`,
       `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract; restarted if it crashes)`,
