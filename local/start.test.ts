@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadImage } from '../fixtures/index.ts';
 
 const START = fileURLToPath(new URL('./start.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -109,6 +110,15 @@ describe('npm start refusing to start', () => {
     expect(stderr).not.toMatch(STACK_TRACE);
   }, 30_000);
 
+  it("LOCAL_FAULTS other than on or off: the config kit's one line, exit 2, before any model server starts", async () => {
+    const { code, stdout, stderr } = await finish(start({ LOCAL_FAULTS: 'yes' }));
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'Environment variable LOCAL_FAULTS must be one of on, off, but received "yes"\n',
+    );
+    expect(stdout).not.toContain('[model-server]');
+  }, 30_000);
+
   it.each([
     { variable: 'PORT', env: () => ({ PORT: String(takenPort) }) },
     { variable: 'MODEL_PORT', env: () => ({ MODEL_PORT: String(takenPort) }) },
@@ -205,6 +215,39 @@ async function readyThenStop(launcher: Launcher): Promise<void> {
 describe('npm start starting', () => {
   it('says "ready in X s" counting from the process start, and stops on SIGTERM with status 0', async () => {
     await readyThenStop('node');
+  }, 60_000);
+
+  it('LOCAL_FAULTS=on: says so, and a fault-crash=exit field crashes the model server, which is restarted', async () => {
+    const run = start({ LOCAL_FAULTS: 'on' });
+    const printed = (pattern: RegExp) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(run.output().stdout);
+          if (match !== null) resolve(match);
+        };
+        check();
+        run.child.stdout?.on('data', check);
+        run.child.once('exit', (code) =>
+          reject(new Error(`exited with ${code}: ${run.output().stderr}`)),
+        );
+      });
+    const [, url] = await printed(/page {7}(http:\/\/127\.0\.0\.1:\d+)\//);
+    expect(run.output().stdout).toContain(
+      '  faults     LOCAL_FAULTS=on: fault-* form fields (and X-Client-Id) provoke failures\n',
+    );
+    const form = new FormData();
+    form.append('image', new Blob([loadImage('small.jpg')], { type: 'image/jpeg' }), 'a.jpg');
+    form.append('fault-crash', 'exit');
+    const response = await fetch(`${url}/dev/predict`, {
+      method: 'POST',
+      body: form,
+      headers: { 'x-api-key': 'npm-start-test-key-000000' },
+    });
+    expect(response.status).toBe(503);
+    await printed(/\[supervisor\] The model server exited with status 70 after /);
+    await printed(/\[supervisor\] The model server is serving again/);
+    run.child.kill('SIGTERM');
+    expect((await finish(run)).code).toBe(0);
   }, 60_000);
 
   // npm and tsx's CLI start two processes before local/start.ts's own, and
