@@ -31,8 +31,26 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.pid === undefined) continue;
+    // npm's children (tsx, local/start.ts, the model server) are in its
+    // process group: a failed test leaves none of them behind.
+    if (child.spawnargs[0] === 'npm') process.kill(-child.pid, 'SIGKILL');
+    else child.kill('SIGKILL');
+  }
 });
+
+/** Listens on `port` (0: any free one) and closes again: the port, free; rejects if it is in use. */
+async function freePort(port = 0): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: free } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return free;
+}
 
 interface Run {
   readonly child: ChildProcess;
@@ -56,6 +74,7 @@ function start(
       : ['npm', ['start', '--silent', '--', ...args]];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
+    detached: launcher === 'npm',
     env: {
       ...process.env,
       PORT: '0',
@@ -248,6 +267,25 @@ describe('npm start starting', () => {
     await printed(/\[supervisor\] The model server is serving again/);
     run.child.kill('SIGTERM');
     expect((await finish(run)).code).toBe(0);
+  }, 60_000);
+
+  it('its output closed by the reader (npm start | head): SIGTERM still stops both servers, exit 0', async () => {
+    const modelPort = await freePort();
+    const run = start({ MODEL_PORT: String(modelPort) });
+    await new Promise<void>((resolve, reject) => {
+      run.child.stdout?.on('data', () => {
+        if (run.output().stdout.includes('is ready in')) resolve();
+      });
+      run.child.once('exit', (code) =>
+        reject(new Error(`exited with ${code}: ${run.output().stderr}`)),
+      );
+    });
+    run.child.stdout?.destroy();
+    run.child.kill('SIGTERM');
+    const { code, stderr } = await finish(run);
+    expect([code, stderr]).toEqual([0, '']);
+    // The model server stopped too: its port is free again.
+    expect(await freePort(modelPort)).toBe(modelPort);
   }, 60_000);
 
   // npm and tsx's CLI start two processes before local/start.ts's own, and

@@ -25,6 +25,11 @@ import {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT_RULE = 'a port number (0-65535)';
 
+// A reader that has gone (`npm start | head`, a closed terminal) must not
+// crash the gateway, or a SIGTERM halfway through stopping: what is
+// printed then has nowhere to go and is dropped.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 const env = new Settings(environment(process.env));
 let key: LocalApiKey;
 let port: number;
