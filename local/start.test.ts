@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -297,4 +297,27 @@ describe('npm start starting', () => {
     },
     60_000,
   );
+});
+
+describe("README's table of npm start's variables", () => {
+  it('lists the variables local/start.ts and the model server it starts read, with their defaults', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const lines = readme.slice(readme.indexOf('`npm start` reads these variables')).split('\n');
+    const first = lines.findIndex((line) => line.startsWith('|'));
+    const end = lines.findIndex((line, i) => i > first && !line.startsWith('|'));
+    // After the header row and its rule: the variable and its default.
+    const rows = lines.slice(first + 2, end).map((line) =>
+      line
+        .split('|')
+        .slice(1, 3)
+        .map((cell) => cell.trim()),
+    );
+    expect(rows).toEqual([
+      ['`PORT`', '`3000`'],
+      ['`MODEL_PORT`', '`8080`'],
+      ['`LOCAL_API_KEY`', '(kept in `.cache/local-api-key`)'],
+      ['`LOCAL_FAULTS`', '`off`'],
+      ['`MODEL_CONFIG`', 'the bundled model'],
+    ]);
+  });
 });
