@@ -106,6 +106,9 @@ function describe(
   }
 }
 
+/** The headers `rawResponse` writes itself. */
+const FRAMING_HEADERS = new Set(['content-length', 'connection', 'transfer-encoding']);
+
 /**
  * Serialises a response for a socket Node's parser has given up on (no
  * ServerResponse can be used), closing the connection after it.
@@ -117,6 +120,10 @@ function rawResponse(
 ): Buffer {
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
   for (const [name, value] of Object.entries(headers)) {
+    // Framing is this function's: a second Content-Length, even an equal
+    // one, makes Node's and undici's parsers refuse the whole answer
+    // (RFC 9112, section 6.3).
+    if (FRAMING_HEADERS.has(name.toLowerCase())) continue;
     for (const one of [value].flat()) lines.push(`${name}: ${one}`);
   }
   lines.push(`Content-Length: ${body.length}`, 'Connection: close', '', '');

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localApiModel } from './template.ts';
 import { type RunningGateway, startGateway, TEST_KEY } from './test/harness.ts';
-import { openRaw } from './test/raw-http.ts';
+import { openRaw, readWithNodeClient } from './test/raw-http.ts';
 
 let gateway: RunningGateway;
 beforeAll(async () => {
@@ -76,6 +76,9 @@ describe('malformed HTTP', () => {
       code: 'REQUEST_REJECTED',
       requestId: response.headers['x-amzn-requestid'],
     });
+    // One Content-Length: Node's client (and undici's fetch) refuse a repeated one.
+    expect(response.raw.match(/^content-length:/gim)).toHaveLength(1);
+    expect(await readWithNodeClient(response.raw)).toEqual({ status, body: response.body });
   });
 
   it('an HTTP/1.0 request without Host is still routed (its domain is the execute-api one)', async () => {

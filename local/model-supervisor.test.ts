@@ -6,6 +6,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelServerStartError, ModelSupervisor } from './model-supervisor.ts';
 
@@ -180,5 +183,50 @@ describe('ModelSupervisor', () => {
     await supervisor.stop();
     await new Promise((resolve) => setTimeout(resolve, LIMITS.restartDelayMs * 4));
     expect(spawned).toHaveLength(1);
+  });
+
+  it('a process that ends without stop() (an uncaught error) takes its model server with it', async () => {
+    // A parent that starts a supervised stand-in, prints its pid, then throws.
+    const dir = mkdtempSync(join(tmpdir(), 'supervisor-orphan-'));
+    let pid = 0;
+    const alive = (id: number) => {
+      try {
+        process.kill(id, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      const parent = join(dir, 'parent.mts');
+      writeFileSync(
+        parent,
+        [
+          "import { spawn } from 'node:child_process';",
+          `import { ModelSupervisor } from ${JSON.stringify(new URL('./model-supervisor.ts', import.meta.url).href)};`,
+          `const STAND_IN = ${JSON.stringify(STAND_IN)};`,
+          'const supervisor = new ModelSupervisor({ port: 0, log: () => undefined, spawn: (port) =>',
+          "  spawn(process.execPath, ['-e', STAND_IN], { env: { ...process.env, PORT: String(port), BEHAVIOUR: '{}' }, stdio: ['ignore', 'pipe', 'pipe'] }) });",
+          'await supervisor.start();',
+          'console.log(supervisor.process?.pid);',
+          "throw new Error('an uncaught error');",
+        ].join('\n'),
+      );
+      const run = spawn(process.execPath, ['--import', 'tsx', parent], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let stdout = '';
+      run.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      const [code] = (await once(run, 'exit')) as [number | null];
+      expect(code).toBe(1);
+      pid = Number(stdout.trim());
+      expect(pid).toBeGreaterThan(0);
+      await until(() => !alive(pid), 5000);
+    } finally {
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL'); // this test's failure: no orphan left
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

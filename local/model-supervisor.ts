@@ -94,6 +94,27 @@ export function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Model servers running now, in every supervisor of this process. When
+ * this process ends without stopping them (an uncaught error, a
+ * process.exit), each is sent SIGTERM on the way out: a model server left
+ * behind would keep its port, and the next `npm start` would find it in use.
+ */
+const running = new Set<ChildProcess>();
+let stopOnExit = false;
+
+/** Adds `child` to `running` until it ends. */
+function track(child: ChildProcess): void {
+  if (!stopOnExit) {
+    stopOnExit = true;
+    process.once('exit', () => {
+      for (const orphan of running) orphan.kill('SIGTERM');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 /** One model server process, from spawn until it is healthy or has failed to be. */
 interface Launch {
   readonly child: ChildProcess;
@@ -155,6 +176,7 @@ export class ModelSupervisor {
 
   private launch(port: number): Launch {
     const child = this.options.spawn(port);
+    track(child);
     this.current = child;
     let lastMessage = '';
     const listening = new Promise<string>((resolve) => {

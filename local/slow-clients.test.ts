@@ -14,7 +14,7 @@ import {
 import { createGateway } from './gateway.ts';
 import { localApiModel } from './template.ts';
 import { type RunningGateway, startGateway, TEST_KEY } from './test/harness.ts';
-import { openRaw, type RawResponse, trickle } from './test/raw-http.ts';
+import { openRaw, type RawResponse, readWithNodeClient, trickle } from './test/raw-http.ts';
 
 const LIMITS = { headersTimeoutMs: 600, requestTimeoutMs: 1200, timeoutCheckIntervalMs: 100 };
 /** The latest a cut may come: its limit, one check interval, and slack for a busy machine. */
@@ -87,6 +87,8 @@ describe('slow and silent clients', () => {
         requestId: response.headers['x-amzn-requestid'],
       },
     });
+    // Written by hand on the socket: framed once, so Node's client reads it.
+    expect(await readWithNodeClient(response.raw)).toEqual({ status: 408, body: response.body });
     await connection.closed();
   });
 

@@ -14,6 +14,7 @@ import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
 import { type LocalApiKey, localApiKey } from './api-keys.ts';
 import { parseContextArgs } from './context-args.ts';
 import { writeToken } from './local-issuer.ts';
+import { commandUptimeMs } from './process-start.ts';
 import {
   type LocalStack,
   ModelServerStartError,
@@ -23,6 +24,11 @@ import {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT_RULE = 'a port number (0-65535)';
+
+// A reader that has gone (`npm start | head`, a closed terminal) must not
+// crash the gateway, or a SIGTERM halfway through stopping: what is
+// printed then has nowhere to go and is dropped.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 const env = new Settings(environment(process.env));
 let key: LocalApiKey;
@@ -117,9 +123,9 @@ else {
   process.stdout.write(
     [
       '',
-      // performance.now() counts from the process's start (performance.timeOrigin),
-      // so the figure includes loading the CDK app and synthesising the stack.
-      `image-inference-gateway is ready in ${(performance.now() / 1000).toFixed(1)} s`,
+      // From the start of the command typed (npm's and tsx's own start-up
+      // included), so the figure is the wait the user saw.
+      `image-inference-gateway is ready in ${(commandUptimeMs() / 1000).toFixed(1)} s`,
       `  API        ${stack.url}/{${stack.stages.join(',')}}/predict   (and /invocations, the passthrough route)`,
       `  page       ${stack.url}/`,
       `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract; restarted if it crashes)`,

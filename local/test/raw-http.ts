@@ -3,7 +3,8 @@
  * (malformed requests, headers or bodies trickled byte by byte, uploads
  * that stop halfway) and for seeing exactly what came back and when.
  */
-import { connect, type Socket } from 'node:net';
+import { get } from 'node:http';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 
 /** A response as read off the socket. */
 export interface RawResponse {
@@ -135,5 +136,34 @@ export async function trickle(
     if (connection.socket.destroyed || connection.socket.writableEnded) return;
     await connection.write(byte);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Replays `raw` (one response as sent) to Node's own HTTP client and
+ * resolves with the status and body it reads, or rejects with its parse
+ * error: what a Node or browser client makes of a hand-written answer.
+ */
+export async function readWithNodeClient(raw: string): Promise<{ status: number; body: string }> {
+  const replay = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () => socket.end(Buffer.from(raw, 'latin1')));
+  });
+  await new Promise<void>((resolve) => replay.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = replay.address() as AddressInfo;
+    return await new Promise((resolve, reject) => {
+      get({ host: '127.0.0.1', port, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('latin1');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+  } finally {
+    replay.close();
   }
 }
