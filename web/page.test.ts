@@ -2,9 +2,7 @@
  * The upload page in a real browser: Debian's chromium driven by
  * playwright-core, against the whole local stack (gateway from the
  * synthesised template, real handler, real model server).
- *
- * Outside CI a missing chromium skips these tests with the reason; with
- * CI=true it fails them, so CI can never pass without running a browser.
+ * Without chromium: testing/chromium.ts.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,19 +11,17 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { imagePath, loadImage, loadPhoto } from '../fixtures/index.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../shared/errors.ts';
+import { CHROMIUM, describeWithChromium } from '../testing/chromium.ts';
 import { PART_OVERHEAD_BYTES, REQUEST_BODY_BUDGET_BYTES } from './limits.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB = join(ROOT, 'web');
 /** Screenshots land here; CI keeps the directory as the run's artifact. */
 export const ARTIFACTS = join(ROOT, 'test-results', 'browser');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
 const KEY = 'browser-test-key-000000000001';
 
 /** Flags for a quiet, sandbox-less headless chromium in a container with no network. */
@@ -40,23 +36,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-if (IN_CI && !HAVE_CHROMIUM) {
-  // With CI=true the browser is required: a skip here would hide that nothing was tested.
-  describe('the upload page in chromium', () => {
-    it('needs chromium', () => {
-      throw new Error(
-        `CI=true but no chromium at ${CHROMIUM}: .ci/run must apt-get install chromium`,
-      );
-    });
-  });
-} else {
-  const reason = HAVE_CHROMIUM
-    ? ''
-    : ` (skipped: no chromium at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH)`;
-  // The reporter shows a skipped test's name only on a terminal; say why in any output.
-  if (!HAVE_CHROMIUM) process.stderr.write(`web/page.test.ts: browser tests${reason}\n`);
-  describe.skipIf(!HAVE_CHROMIUM)(`the upload page in chromium${reason}`, browserTests);
-}
+describeWithChromium('web/page.test.ts', 'the upload page in chromium', browserTests);
 
 /** A second origin serving only the page, as a team's own site would host it. */
 function startStaticServer(): Promise<Server> {

@@ -5,20 +5,18 @@
  * sent as `Authorization: Bearer …` and the images are classified.
  * (local/authorizer.test.ts checks the preflight allows the header.)
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { imagePath } from '../fixtures/index.ts';
 import type { DevelopmentIssuer } from '../local/local-auth.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import { CHROMIUM, describeWithChromium } from '../testing/chromium.ts';
 
 const WEB = fileURLToPath(new URL('.', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RUN = existsSync(CHROMIUM) || process.env.CI === 'true';
 const KEY = 'browser-token-test-key-00001';
 
-describe.skipIf(!RUN)('the page bearer token field in chromium', () => {
+describeWithChromium('web/token.test.ts', 'the page bearer token field in chromium', () => {
   let stack: LocalStack;
   let browser: Browser;
 
