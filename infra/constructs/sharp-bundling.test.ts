@@ -16,7 +16,7 @@ describe('sharp bundling hooks', () => {
     [Architecture.ARM_64, 'arm64', '@img/sharp-linux-arm64'],
     [Architecture.X86_64, 'x64', '@img/sharp-linux-x64'],
   ])('target Linux glibc on %s', (architecture, cpu, pkg) => {
-    expect(sharpNpmrc(architecture)).toBe(`os=linux\ncpu=${cpu}\nlibc=glibc\n`);
+    expect(sharpNpmrc(architecture)).toBe(`os=linux\ncpu=${cpu}\nlibc=glibc\nprefer-offline=true\n`);
     expect(sharpPlatformPackage(architecture)).toBe(pkg);
   });
 
@@ -26,7 +26,7 @@ describe('sharp bundling hooks', () => {
     expect(hooks.beforeBundling('/in', outputDir)).toEqual([]);
     run(hooks.beforeInstall('/in', outputDir));
     expect(readFileSync(join(outputDir, '.npmrc'), 'utf8')).toBe(
-      'os=linux\ncpu=arm64\nlibc=glibc\n',
+      'os=linux\ncpu=arm64\nlibc=glibc\nprefer-offline=true\n',
     );
     writeFileSync(join(outputDir, 'package-lock.json'), '{}');
     writeFileSync(join(outputDir, 'index.js'), '');

@@ -16,10 +16,12 @@ export function sharpPlatformPackage(architecture: Architecture): string {
  * (Amazon Linux: glibc) instead of for the machine running the synth.
  * sharp ships one optional package per platform, each declaring `os`, `cpu`
  * and `libc`; npm (10.x and later) honours these three keys when choosing
- * optional dependencies, so no Docker is needed.
+ * optional dependencies, so no Docker is needed. `prefer-offline` takes
+ * the package from npm's cache when it is there, so a synth after the
+ * first needs no network (and asks the registry nothing).
  */
 export function sharpNpmrc(architecture: Architecture): string {
-  return `os=linux\ncpu=${npmCpu(architecture)}\nlibc=glibc\n`;
+  return `os=linux\ncpu=${npmCpu(architecture)}\nlibc=glibc\nprefer-offline=true\n`;
 }
 
 /** `path` as one single-quoted POSIX shell word. */
