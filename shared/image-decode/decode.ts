@@ -10,6 +10,7 @@ import type { AllowedImageFormat } from '../contract.ts';
 import { decodeRgb } from '../model-input/prepare.ts';
 import type { RgbImage } from '../model-input/resample.ts';
 import { decodeHeicRgba, flattenRgba } from './heic.ts';
+import { HEIC_DECODE_MS_PER_MEGAPIXEL } from './pixel-limits.ts';
 import { type DecodePlan, planDecode } from './policy.ts';
 
 /** Why an upload was not decoded. */
@@ -20,7 +21,7 @@ export type DecodeRefusalKind =
   | 'noDimensions'
   /** Pixel data is missing or corrupt. */
   | 'undecodable'
-  /** The deadline passed before or while decoding. */
+  /** The deadline passed before or while decoding (or a HEIC decode would outlast it). */
   | 'deadlinePassed';
 
 /** The one error decoding throws on purpose; each caller maps `kind` to its own answer. */
@@ -119,8 +120,9 @@ async function decodeOnce(
 
 /**
  * A HEIC: decoded whole by WebAssembly, which cannot be stopped once
- * started (the pixel limits bound how long it takes); the deadline is
- * checked before and after.
+ * started (the pixel limits bound how long it takes). It starts only when
+ * the time left before the deadline covers it (HEIC_DECODE_MS_PER_MEGAPIXEL),
+ * and the deadline is checked again after.
  */
 async function decodeHeic(
   input: Buffer,
@@ -128,8 +130,16 @@ async function decodeHeic(
   options: DecodeOptions,
 ): Promise<RgbImage> {
   const deadline = options.deadlineEpochMs;
-  if (deadline !== undefined && Date.now() >= deadline) {
-    throw new DecodeRefusal('deadlinePassed', 'The deadline passed.');
+  if (deadline !== undefined) {
+    const needMs = ((header.width * header.height) / 1e6) * HEIC_DECODE_MS_PER_MEGAPIXEL;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new DecodeRefusal('deadlinePassed', 'The deadline passed.');
+    if (left < needMs) {
+      throw new DecodeRefusal(
+        'deadlinePassed',
+        `A HEIC decode cannot be stopped and may take ${Math.ceil(needMs)} ms; ${left} ms were left.`,
+      );
+    }
   }
   let rgba: Awaited<ReturnType<typeof decodeHeicRgba>>;
   try {

@@ -1,7 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { loadImage } from '../../fixtures/index.ts';
 import { DecodeRefusal, decodeImage, readImageHeader } from './decode.ts';
-import { DEFAULT_PIXEL_LIMITS, MAX_HEIC_PIXELS, pixelLimitBreach } from './pixel-limits.ts';
+import {
+  DEFAULT_PIXEL_LIMITS,
+  HEIC_DECODE_MS_PER_MEGAPIXEL,
+  MAX_HEIC_PIXELS,
+  pixelLimitBreach,
+} from './pixel-limits.ts';
 
 describe('HEIC under the decoding policy', () => {
   it('reads the header without decoding: dimensions as displayed, no EXIF orientation', async () => {
@@ -31,6 +36,24 @@ describe('HEIC under the decoding policy', () => {
     const late = decodeImage(header, { background: '#ffffff', deadlineEpochMs: Date.now() - 1 });
     await expect(late).rejects.toBeInstanceOf(DecodeRefusal);
     await expect(late).rejects.toMatchObject({ kind: 'deadlinePassed' });
+  });
+
+  it('starts a HEIC decode only when the time left covers it (it cannot be stopped)', async () => {
+    const header = await readImageHeader(loadImage('chelsea.heic'), 'heic');
+    // 451 x 300 = 0.1353 MP: 34 ms at HEIC_DECODE_MS_PER_MEGAPIXEL.
+    const need = ((451 * 300) / 1e6) * HEIC_DECODE_MS_PER_MEGAPIXEL;
+    expect(Math.ceil(need)).toBe(34);
+    const short = decodeImage(header, {
+      background: '#ffffff',
+      deadlineEpochMs: Date.now() + need - 10,
+    });
+    await expect(short).rejects.toMatchObject({ kind: 'deadlinePassed' });
+    await expect(short).rejects.toThrow(/cannot be stopped and may take 34 ms/);
+    const ample = await decodeImage(header, {
+      background: '#ffffff',
+      deadlineEpochMs: Date.now() + 5000,
+    });
+    expect([ample.width, ample.height]).toEqual([451, 300]);
   });
 
   it("keeps the decoder's plain-text failure message out of the logs, and console.log working", async () => {

@@ -46,6 +46,16 @@ export const DEFAULT_PIXEL_LIMITS = {
  */
 export const MAX_HEIC_PIXELS = 12_600_000;
 
+/**
+ * The time a HEIC decode is given per megapixel, in ms: a decode that cannot
+ * be stopped starts only when this much is left before the deadline, so the
+ * 504 still comes before the Lambda's own timeout. About 120 ms/MP here
+ * (12.6 MP in 1.5 CPU-s, `npm run bench:heic`); a 1024 MB Lambda has a bit
+ * more than half a vCPU (Lambda allocates CPU in proportion to memory), so
+ * twice that.
+ */
+export const HEIC_DECODE_MS_PER_MEGAPIXEL = 250;
+
 /** The limit an image is over, and what it is. */
 export interface PixelLimitBreach {
   /** As stored (before EXIF orientation), the first page or frame. */
