@@ -16,7 +16,9 @@ describe('sharp bundling hooks', () => {
     [Architecture.ARM_64, 'arm64', '@img/sharp-linux-arm64'],
     [Architecture.X86_64, 'x64', '@img/sharp-linux-x64'],
   ])('target Linux glibc on %s', (architecture, cpu, pkg) => {
-    expect(sharpNpmrc(architecture)).toBe(`os=linux\ncpu=${cpu}\nlibc=glibc\nprefer-offline=true\n`);
+    expect(sharpNpmrc(architecture)).toBe(
+      `os=linux\ncpu=${cpu}\nlibc=glibc\nprefer-offline=true\n`,
+    );
     expect(sharpPlatformPackage(architecture)).toBe(pkg);
   });
 
