@@ -7,7 +7,7 @@
  * end refuses them), so the stack has no gateway response type for them:
  * they go through DEFAULT_4XX, as any 4xx type without its own response.
  */
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { GatewayResponse } from './emulation/api-model.ts';
 import { fallback4xxReply } from './emulation/gateway-responses.ts';
@@ -98,6 +98,11 @@ function describe(
       return { status: 431, message: 'The request headers are too large.' };
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       return { status: 413, message: 'The chunk extensions of the request body are too large.' };
+    case CONNECT_METHOD:
+      return {
+        status: 400,
+        message: 'The CONNECT method is not supported: this is an API, not a proxy.',
+      };
     default:
       return {
         status: 400,
@@ -105,6 +110,9 @@ function describe(
       };
   }
 }
+
+/** The code of the error a CONNECT request stands for (Node hands it over outside the request cycle). */
+const CONNECT_METHOD = 'CONNECT_METHOD';
 
 /** The headers `rawResponse` writes itself. */
 const FRAMING_HEADERS = new Set(['content-length', 'connection', 'transfer-encoding']);
@@ -138,12 +146,15 @@ function rawResponse(
  * An answered request whose body breaks or stalls gets nothing more: its
  * connection is closed, as Node would. Each connection is answered once.
  */
-export function clientErrorHandler(
-  context: ClientErrorContext,
-): (error: Error, socket: Socket) => void {
+function clientErrorHandler(context: ClientErrorContext) {
   const answered = new WeakSet<Socket>();
 
-  function answer(error: Error, socket: Socket, receiving: InFlight | undefined): void {
+  function answer(
+    error: Error,
+    socket: Socket,
+    receiving: InFlight | undefined,
+    request: IncomingMessage | undefined = receiving?.req,
+  ): void {
     if (!socket.writable || answered.has(socket)) {
       socket.destroy();
       return;
@@ -152,7 +163,7 @@ export function clientErrorHandler(
     const { status, message } = describe(error, receiving !== undefined, context.limits);
     const mapping = context.mapping();
     const header: HeaderLookup = (name) => {
-      const value = receiving?.req.headers[name.toLowerCase()];
+      const value = request?.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(',') : value;
     };
     const reply = fallback4xxReply(context.gatewayResponses, status, message, mapping, header);
@@ -167,14 +178,14 @@ export function clientErrorHandler(
       JSON.stringify({
         requestId: mapping.requestId,
         stage: null,
-        route: receiving === undefined ? null : `${receiving.req.method} ${receiving.req.url}`,
+        route: request === undefined ? null : `${request.method} ${request.url}`,
         status: reply.status,
         clientError: (error as NodeJS.ErrnoException).code ?? error.name,
       }),
     );
   }
 
-  return (error, socket) => {
+  const onClientError = (error: Error, socket: Socket) => {
     const inFlight = context.inFlight(socket);
     if (inFlight === undefined || inFlight.res.writableFinished) {
       // Between requests, or before the first: the error is the next request's.
@@ -188,4 +199,20 @@ export function clientErrorHandler(
       inFlight.res.once('close', () => answer(error, socket, undefined));
     }
   };
+  /** A CONNECT request: Node destroys its socket unanswered unless someone listens. */
+  const onConnect = (req: IncomingMessage, socket: Socket) => {
+    const error = Object.assign(new Error('CONNECT'), { code: CONNECT_METHOD });
+    answer(error, socket, undefined, req);
+  };
+  return { onClientError, onConnect };
+}
+
+/**
+ * Answers on `server` what Node's parser refuses (`clientError`) and CONNECT
+ * requests (`connect`), each as problem+json through DEFAULT_4XX.
+ */
+export function answerClientErrors(server: Server, context: ClientErrorContext): void {
+  const { onClientError, onConnect } = clientErrorHandler(context);
+  server.on('clientError', onClientError);
+  server.on('connect', onConnect);
 }

@@ -8,8 +8,8 @@ import {
 import { apiDocs } from './api-docs.ts';
 import { AwsIntegration } from './aws-integration.ts';
 import {
+  answerClientErrors,
   type ClientLimits,
-  clientErrorHandler,
   HEADERS_TIMEOUT_MS,
   type InFlight,
   REQUEST_TIMEOUT_MS,
@@ -378,19 +378,16 @@ export function createGateway(options: GatewayOptions): Server {
   // Expect: 100-continue reaches the handler before the body is sent: a
   // refused request is answered without it (curl waits for it above 1 MB).
   server.on('checkContinue', onRequest);
-  server.on(
-    'clientError',
-    clientErrorHandler({
-      gatewayResponses: model.gatewayResponses,
-      limits,
-      inFlight: (socket) => inFlight.get(socket),
-      mapping: () => {
-        const requestTime = clock();
-        return baseMapping(requestTime, randomBytes(23));
-      },
-      accessLog: options.accessLog,
-    }),
-  );
+  answerClientErrors(server, {
+    gatewayResponses: model.gatewayResponses,
+    limits,
+    inFlight: (socket) => inFlight.get(socket),
+    mapping: () => {
+      const requestTime = clock();
+      return baseMapping(requestTime, randomBytes(23));
+    },
+    accessLog: options.accessLog,
+  });
   server.on('close', () => aws.close());
   return server;
 }

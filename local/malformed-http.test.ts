@@ -56,6 +56,12 @@ describe('malformed HTTP', () => {
       detail: 'The request headers are too large.',
     },
     {
+      what: 'a CONNECT request (Node would destroy its socket unanswered)',
+      request: 'CONNECT /dev/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      status: 400,
+      detail: 'The CONNECT method is not supported: this is an API, not a proxy.',
+    },
+    {
       what: 'a request line that is not HTTP',
       request: 'HELLO\r\n\r\n',
       status: 400,
