@@ -55,6 +55,21 @@ describe('readImageHeader', () => {
     expect((await readImageHeader(png, 'png')).interlaced).toBe(true);
   });
 
+  it("reads a GIF's first frame only: one cut short is refused, a later one is never read", async () => {
+    const gif = loadImage('animated.gif'); // 3 frames of 48x32; the first one's data ends at byte 95
+    const cutInFirst = gif.subarray(0, 80);
+    const cutInSecond = gif.subarray(0, 144);
+    await expect(readImageHeader(cutInFirst, 'gif')).rejects.toMatchObject({
+      kind: 'unreadableHeader',
+    });
+    const rgb = await decodeImage(await readImageHeader(cutInSecond, 'gif'), {
+      background: '#ffffff',
+    });
+    const whole = await decodeImage(await readImageHeader(gif, 'gif'), { background: '#ffffff' });
+    expect([rgb.width, rgb.height]).toEqual([48, 32]);
+    expect(Buffer.from(rgb.data).equals(Buffer.from(whole.data))).toBe(true);
+  });
+
   it('refuses a header it cannot read', async () => {
     const error = await readImageHeader(Buffer.from('GIF89a'), 'gif').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DecodeRefusal);

@@ -18,7 +18,7 @@ export interface PixelLimits {
   readonly maxAvifPixels: number;
   /** Pixels per interlaced PNG or progressive JPEG: decoded whole before the first row. */
   readonly maxInterlacedPixels: number;
-  /** Pixels per GIF frame (the logical screen): decoded whole, as RGBA. */
+  /** Pixels per GIF: its canvas as libvips reports and decodes it (whole, as RGBA). */
   readonly maxGifPixels: number;
   /** Pixels per WebP image: decoded whole, as RGBA. */
   readonly maxWebpPixels: number;
