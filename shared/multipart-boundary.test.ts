@@ -95,4 +95,16 @@ describe('multipartBoundary', () => {
       expect.objectContaining({ code }) as unknown as GatewayError,
     );
   });
+
+  it.each([
+    { header: 'image/jpeg', named: '"image/jpeg"' },
+    { header: ';;;===', named: '";;;==="' },
+  ])(
+    'names the media type sent, or the whole header when it has none: $header',
+    ({ header, named }) => {
+      expect(() => multipartBoundary(header)).toThrowError(
+        `The request Content-Type is ${named}; send multipart/form-data.`,
+      );
+    },
+  );
 });

@@ -23,7 +23,8 @@ export function multipartBoundary(contentType: string | undefined): string {
   if (mediaType !== 'multipart/form-data') {
     throw new GatewayError(
       'UNSUPPORTED_CONTENT_TYPE',
-      `The request Content-Type is ${JSON.stringify(mediaType)}; send multipart/form-data.`,
+      // With no media type before the parameters, what was sent says more.
+      `The request Content-Type is ${JSON.stringify(mediaType || contentType.trim().slice(0, 100))}; send multipart/form-data.`,
     );
   }
   const boundary = semicolon === -1 ? undefined : findBoundary(contentType.slice(semicolon + 1));
