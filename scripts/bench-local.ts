@@ -31,6 +31,8 @@ import { synthesizeInChild } from '../local/synth.ts';
 import { median, medianRange } from '../testing/bench-support.ts';
 
 const CLIENTS = 8;
+/** Rounds of the throughput comparison (each: the floor, then the gateway, or the other way round). */
+const THROUGHPUT_ROUNDS = 5;
 const failures = new Map<string, number>();
 const DURATION_MS =
   new Settings(environment(process.env)).integer('BENCH_SECONDS', 5, 1, 3600) * 1000;
@@ -302,11 +304,12 @@ try {
   // Warm both paths (JIT, connection pools, onnxruntime's first runs).
   const warm = await load(alone);
   await endToEnd(Math.max(2 * CLIENTS, warm.completed));
-  // 3 rounds, alternating which goes first: the ratio of each round.
+  // Rounds alternating which goes first: the ratio of each round. Five, as
+  // a 2-core machine's speed drifts from round to round by several per cent.
   const rounds: { bareRate: number; fullRate: number; full: Run; bare: Run }[] = [];
   let count = Math.max(2 * CLIENTS, warm.completed);
   try {
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
       let bare: Run;
       let full: Run;
       if (round % 2 === 0) {
@@ -337,7 +340,7 @@ try {
   const p99 = percentile(latencies, 99);
 
   console.log(
-    `local stack: ${imagePath('photo-2mp.jpg').split('/').pop()} (${image.length} bytes), ${CLIENTS} clients, 3 rounds: the floor for ${DURATION_MS / 1000} s, then as many uploads through the gateway from a load generator in another process`,
+    `local stack: ${imagePath('photo-2mp.jpg').split('/').pop()} (${image.length} bytes), ${CLIENTS} clients, ${THROUGHPUT_ROUNDS} rounds: the floor for ${DURATION_MS / 1000} s, then as many uploads through the gateway from a load generator in another process`,
   );
   console.log(
     `sharp + model alone           ${medianRange(
