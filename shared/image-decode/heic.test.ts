@@ -73,13 +73,15 @@ describe('HEIC under the decoding policy', () => {
   it('has its own pixel limit (decoded whole, unstoppable), checked from the header', () => {
     const heic = (width: number, height: number) =>
       pixelLimitBreach({ format: 'heic', interlaced: false, width, height }, DEFAULT_PIXEL_LIMITS);
-    expect(MAX_HEIC_PIXELS).toBe(12_600_000);
+    expect(MAX_HEIC_PIXELS).toBe(12_200_000);
     expect(heic(4032, 3024)).toBeUndefined(); // a 12 MP iPhone photo
+    expect(heic(3492, 3493)).toBeUndefined(); // 12,197,556: at most the limit
+    expect(heic(3493, 3493)).toMatchObject({ pixels: 12_201_049, limit: 12_200_000 });
     expect(heic(5712, 4284)).toEqual({
       width: 5712,
       height: 4284,
       pixels: 24_470_208,
-      limit: 12_600_000,
+      limit: 12_200_000,
       measure: 'pixels',
       scope: 'HEIC',
       key: 'maxHeicPixels',

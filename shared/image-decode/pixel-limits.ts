@@ -39,18 +39,19 @@ export const DEFAULT_PIXEL_LIMITS = {
 
 /**
  * Pixels per HEIC image: decoded whole, as RGBA, by WebAssembly that cannot
- * be stopped once started (./heic.ts). A 12 MP iPhone photo (4032x3024)
- * costs about 1.5 CPU-s and 200 MB there, the defaults' budget; a 24 MP one
- * about 2.8 CPU-s and 390 MB, over it (`npm run bench:heic`). Not a setting
- * yet: MAX_HEIC_PIXELS would join PixelLimits and the Lambda's environment.
+ * be stopped once started (./heic.ts). The limit is just above a 12 MP
+ * iPhone photo (4032x3024 = 12,192,768 pixels), which costs about 1.5 CPU-s
+ * and 210 MB there, the defaults' budget for one image; a 24 MP one about
+ * 2.8 CPU-s and 390 MB, over it (`npm run bench:heic`). Not a setting yet:
+ * MAX_HEIC_PIXELS would join PixelLimits and the Lambda's environment.
  */
-export const MAX_HEIC_PIXELS = 12_600_000;
+export const MAX_HEIC_PIXELS = 12_200_000;
 
 /**
  * The time a HEIC decode is given per megapixel, in ms: a decode that cannot
  * be stopped starts only when this much is left before the deadline, so the
  * 504 still comes before the Lambda's own timeout. About 120 ms/MP here
- * (12.6 MP in 1.5 CPU-s, `npm run bench:heic`); a 1024 MB Lambda has a bit
+ * (12.2 MP in 1.5 CPU-s, `npm run bench:heic`); a 1024 MB Lambda has a bit
  * more than half a vCPU (Lambda allocates CPU in proportion to memory), so
  * twice that.
  */
