@@ -252,7 +252,12 @@ async function prepare(item) {
   }
   item.upload = blob;
   item.uploadName = jpegName(file.name);
-  item.note = `${original}, downscaled here to ${size.width}×${size.height} px JPEG, ${formatBytes(blob.size)} (${target.reason}).`;
+  // Over the byte allowance alone, a photo may fit as JPEG at its own size.
+  const sameSize = size.width === bitmap.width && size.height === bitmap.height;
+  const made = sameSize
+    ? 're-encoded here as'
+    : `downscaled here to ${size.width}×${size.height} px`;
+  item.note = `${original}, ${made} JPEG, ${formatBytes(blob.size)} (${target.reason}).`;
 }
 
 // ---- rendering
