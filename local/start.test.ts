@@ -138,6 +138,15 @@ describe('npm start refusing to start', () => {
     expect(stdout).not.toContain('[model-server]');
   }, 30_000);
 
+  it('PORT and MODEL_PORT the same: one line saying so, exit 2, before any model server starts', async () => {
+    const { code, stdout, stderr } = await finish(start({ PORT: '3999', MODEL_PORT: '3999' }));
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'Environment variables PORT and MODEL_PORT must differ, but both are 3999\n',
+    );
+    expect(stdout).not.toContain('[model-server]');
+  }, 30_000);
+
   it.each([
     { variable: 'PORT', env: () => ({ PORT: String(takenPort) }) },
     { variable: 'MODEL_PORT', env: () => ({ MODEL_PORT: String(takenPort) }) },

@@ -42,6 +42,12 @@ try {
   key = localApiKey(env, join(ROOT, '.cache', 'local-api-key'));
   port = env.integer('PORT', 3000, 0, 65535, PORT_RULE);
   modelPort = env.integer('MODEL_PORT', 8080, 0, 65535, PORT_RULE);
+  if (port !== 0 && port === modelPort) {
+    // Else the model server takes it first and the gateway is blamed.
+    throw new ConfigError(
+      `Environment variables PORT and MODEL_PORT must differ, but both are ${port}`,
+    );
+  }
   // Per-request fault injection (fault-* form fields) is for tests: off, no
   // client can make the model server fail or exit.
   localFaults = env.oneOf('LOCAL_FAULTS', ['on', 'off'], 'off') === 'on';
