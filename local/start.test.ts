@@ -238,11 +238,28 @@ async function readyThenStop(launcher: Launcher): Promise<void> {
   const { code, stdout } = await finish(run);
   expect(code).toBe(0);
   expect(stdout).toContain('[model-server] SIGTERM: shutting down');
+  expect(stdout).toMatch(
+    /\n {2}model {6}http:\/\/127\.0\.0\.1:\d+ {3}\(SageMaker Runtime API and container contract, endpoint protocol raw-image; restarted if it crashes\)\n/,
+  );
 }
 
 describe('npm start starting', () => {
   it('says "ready in X s" counting from the process start, and stops on SIGTERM with status 0', async () => {
     await readyThenStop('node');
+  }, 60_000);
+
+  it('-c endpointProtocol=triton: the banner names the protocol the model server presents', async () => {
+    const run = start({}, ['-c', 'endpointProtocol=triton']);
+    await new Promise<void>((resolve, reject) => {
+      run.child.stdout?.on('data', () => {
+        if (run.output().stdout.includes('is ready in')) resolve();
+      });
+      run.child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+    run.child.kill('SIGTERM');
+    const { code, stdout } = await finish(run);
+    expect(code).toBe(0);
+    expect(stdout).toContain('container contract, endpoint protocol triton; restarted');
   }, 60_000);
 
   it('LOCAL_FAULTS=on: says so, and a fault-crash=exit field crashes the model server, which is restarted', async () => {

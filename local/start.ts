@@ -7,6 +7,7 @@
  * bad setting, a port in use, a model that cannot be loaded) is one line
  * on stderr and a non-zero exit.
  */
+import { DEFAULT_ENDPOINT_PROTOCOL } from '#shared/endpoint-protocol/presets.ts';
 import '../scripts/quiet.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,7 +135,7 @@ else {
       `image-inference-gateway is ready in ${(commandUptimeMs() / 1000).toFixed(1)} s`,
       `  API        ${stack.url}/{${stack.stages.join(',')}}/predict   (and /invocations, the passthrough route)`,
       `  page       ${stack.url}/`,
-      `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract; restarted if it crashes)`,
+      `  model      ${stack.modelUrl}   (SageMaker Runtime API and container contract, endpoint protocol ${context.endpointProtocol ?? DEFAULT_ENDPOINT_PROTOCOL}; restarted if it crashes)`,
       `  API key    ${key.key}   (from ${key.source})`,
       ...(dev === undefined
         ? []
