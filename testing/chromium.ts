@@ -5,10 +5,28 @@
  * so CI can never pass without running a browser.
  */
 import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
 import { describe, it } from 'vitest';
 
 /** The chromium binary: `CHROMIUM_PATH`, else Debian's. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags for a quiet, sandbox-less headless chromium in a container with no network. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Starts headless chromium as every browser test runs it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
 
 /**
  * Declares `body` as the suite `name` when chromium is there; otherwise a

@@ -9,13 +9,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { imagePath, loadImage, loadPhoto } from '../fixtures/index.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../shared/errors.ts';
-import { CHROMIUM, describeWithChromium } from '../testing/chromium.ts';
+import { describeWithChromium, launchChromium } from '../testing/chromium.ts';
 import { PART_OVERHEAD_BYTES, REQUEST_BODY_BUDGET_BYTES } from './limits.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,18 +23,6 @@ const WEB = join(ROOT, 'web');
 /** Screenshots land here; CI keeps the directory as the run's artifact. */
 export const ARTIFACTS = join(ROOT, 'test-results', 'browser');
 const KEY = 'browser-test-key-000000000001';
-
-/** Flags for a quiet, sandbox-less headless chromium in a container with no network. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describeWithChromium('web/page.test.ts', 'the upload page in chromium', browserTests);
 
@@ -99,11 +87,7 @@ function browserTests() {
       },
     });
     staticServer = await startStaticServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 90_000);
 

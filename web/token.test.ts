@@ -6,12 +6,12 @@
  * (local/authorizer.test.ts checks the preflight allows the header.)
  */
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { imagePath } from '../fixtures/index.ts';
 import type { DevelopmentIssuer } from '../local/local-auth.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
-import { CHROMIUM, describeWithChromium } from '../testing/chromium.ts';
+import { describeWithChromium, launchChromium } from '../testing/chromium.ts';
 
 const WEB = fileURLToPath(new URL('.', import.meta.url));
 const KEY = 'browser-token-test-key-00001';
@@ -28,11 +28,7 @@ describeWithChromium('web/token.test.ts', 'the page bearer token field in chromi
       staticDir: WEB,
       context: { authorizer: 'jwt' },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
