@@ -7,11 +7,11 @@
  * bad setting, a port in use, a model that cannot be loaded) is one line
  * on stderr and a non-zero exit.
  */
-import { DEFAULT_ENDPOINT_PROTOCOL } from '#shared/endpoint-protocol/presets.ts';
 import '../scripts/quiet.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, environment, Settings } from '#shared/config-kit.ts';
+import { DEFAULT_ENDPOINT_PROTOCOL } from '#shared/endpoint-protocol/presets.ts';
 import { type LocalApiKey, localApiKey } from './api-keys.ts';
 import { parseContextArgs } from './context-args.ts';
 import { writeToken } from './local-issuer.ts';

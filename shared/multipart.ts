@@ -129,6 +129,9 @@ export function parseMultipart(
       return undefined;
     };
 
+    /** A file's bytes as the raw walk found them, cut as busboy cuts a file (one byte past the limit). */
+    const walkedFile = (part: RawPart) => part.content.subarray(0, limits.maxFileBytes + 1);
+
     const acceptFile = (part: RawPart, bytes: Buffer) => {
       const fail = (error: GatewayError) => failures.add(part.ordinal, error);
       if (part.problem !== undefined) return; // already the failure of its position
@@ -205,9 +208,9 @@ export function parseMultipart(
     parser.on('file', (name, stream) => {
       const part = claim(name);
       if (part?.elided) {
-        // busboy read the header only; the bytes are the walk's, cut as busboy cuts a file.
+        // busboy read the header only; the bytes are the walk's.
         stream.resume();
-        stream.on('end', () => acceptFile(part, part.content.subarray(0, limits.maxFileBytes + 1)));
+        stream.on('end', () => acceptFile(part, walkedFile(part)));
         return;
       }
       const chunks: Buffer[] = [];
@@ -229,9 +232,9 @@ export function parseMultipart(
       const part = claim(name);
       if (part === undefined || part.problem !== undefined) return;
       // `filename=""`: a file without a name, which busboy reads as text;
-      // its bytes come from the raw walk, cut as busboy cuts a file.
+      // its bytes come from the raw walk.
       if (part.disposition?.hasFilename) {
-        return acceptFile(part, part.content.subarray(0, limits.maxFileBytes + 1));
+        return acceptFile(part, walkedFile(part));
       }
       const fail = (error: GatewayError) => failures.add(part.ordinal, error);
       const field = part.name ?? '';
